@@ -1,0 +1,95 @@
+/**
+ * The probe's flags, shared by every command that probes (probe, scan, advise), and their
+ * translation into ProbeOptions and SetupOptions with one-line usage errors.
+ */
+import net from 'node:net';
+import { type Command, Option } from 'commander';
+import { TlsflightError } from '../errors.js';
+import { type ProbeOptions, probeOptions } from '../probe.js';
+import type { CredentialSpec } from '../probes/credentials.js';
+import type { SetupOptions } from '../probes/setup.js';
+import type { TargetSpec } from '../probes/target.js';
+
+/** Raw flag values as commander hands them over. */
+export interface ProbeFlags {
+  sni?: string;
+  connectTo?: string;
+  ca: string[];
+  path: string;
+  method: string;
+  tls?: string;
+  alpn: string;
+  timeout: string;
+  cert?: string;
+  key?: string;
+  pfx?: string;
+  passphraseFile?: string;
+  clientCert: string[];
+  clientKey: string[];
+  ocsp: boolean;
+  resumption: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Declares the probe flags on a command. */
+export function addProbeFlags(cmd: Command): Command {
+  return cmd
+    .option('--sni <name>', 'server name to send (default: the host, none for an IP)')
+    .option('--connect-to <ip>', 'connect to this address instead of resolving the host')
+    .option('--ca <file>', 'extra trust anchors, PEM (repeatable)', collect, [])
+    .option('--path <path>', 'HTTP path requested after the handshake', '/')
+    .addOption(new Option('--method <method>', 'HTTP method').choices(['GET', 'HEAD']).default('GET'))
+    .addOption(new Option('--tls <version>', 'pin the TLS version').choices(['1.2', '1.3']))
+    .option('--alpn <list>', 'ALPN protocols to offer, comma-separated', 'h2,http/1.1')
+    .option('--timeout <ms>', 'time limit per phase, in ms', '10000')
+    .option('--cert <file>', 'client certificate, PEM (with --key)')
+    .option('--key <file>', 'client private key, PEM (with --cert)')
+    .option('--pfx <file>', 'client certificate and key, PKCS#12')
+    .option('--passphrase-file <file>', 'file holding the passphrase of --key or --pfx')
+    .option('--client-cert <file>', 'another client certificate to test (repeatable, pairs with --client-key)', collect, [])
+    .option('--client-key <file>', 'key of the matching --client-cert', collect, [])
+    .option('--no-ocsp', 'do not request an OCSP staple')
+    .option('--no-resumption', 'skip the resumption probe');
+}
+
+function positiveInt(value: string, flag: string, max = 600_000): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > max) {
+    throw new TlsflightError('BAD_OPTION', `bad ${flag} '${value}': expected a whole number from 1 to ${max}`);
+  }
+  return n;
+}
+
+/** Per-target probe options from flags. */
+export function toProbeOptions(target: TargetSpec, f: ProbeFlags): ProbeOptions {
+  if (f.connectTo !== undefined && !net.isIP(f.connectTo)) {
+    throw new TlsflightError('BAD_OPTION', `bad --connect-to '${f.connectTo}': expected an IP address`);
+  }
+  const alpn = f.alpn.split(',').map((s) => s.trim()).filter(Boolean);
+  return probeOptions(target, {
+    sni: f.sni ?? null,
+    connectTo: f.connectTo,
+    path: f.path.startsWith('/') ? f.path : `/${f.path}`,
+    method: f.method as 'GET' | 'HEAD',
+    alpn,
+    timeoutMs: positiveInt(f.timeout, '--timeout'),
+    requestOcsp: f.ocsp,
+    resumption: f.resumption,
+  });
+}
+
+/** Configuration-level options (trust, version, credentials) from flags. */
+export function toSetupOptions(f: ProbeFlags): SetupOptions {
+  const credentials: CredentialSpec[] = [];
+  if (f.cert || f.key || f.pfx) {
+    credentials.push({ cert: f.cert, key: f.key, pfx: f.pfx, passphraseFile: f.passphraseFile });
+  }
+  if (f.clientCert.length !== f.clientKey.length) {
+    throw new TlsflightError('BAD_OPTION', 'each --client-cert needs its --client-key, in the same order');
+  }
+  f.clientCert.forEach((cert, i) => {
+    credentials.push({ cert, key: f.clientKey[i], passphraseFile: f.passphraseFile });
+  });
+  return { caFiles: f.ca, tlsVersion: f.tls as SetupOptions['tlsVersion'], credentials };
+}

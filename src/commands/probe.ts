@@ -1,0 +1,32 @@
+/** `tlsflight probe HOST[:PORT]`: one first-handshake report. */
+import type { Command } from 'commander';
+import { defaultDeps, runProbe } from '../probe.js';
+import { prepareSetup } from '../probes/setup.js';
+import { parseTarget } from '../probes/target.js';
+import type { Report } from '../report/model.js';
+import { renderJson } from '../render/json.js';
+import { renderMarkdown } from '../render/markdown.js';
+import { renderText } from '../render/text.js';
+import { TlsflightError } from '../errors.js';
+import { exitCodeFor, formatOf, type OutputFlags, useColor, writeOutputFile } from './output.js';
+import { type ProbeFlags, toProbeOptions, toSetupOptions } from './probe-flags.js';
+
+/** Renders a report in the chosen format. */
+export function renderReport(report: Report, flags: OutputFlags): string {
+  const format = formatOf(flags);
+  if (format === 'json') return renderJson(report);
+  if (format === 'markdown') return renderMarkdown(report);
+  return renderText(report, { color: useColor(flags), verbose: flags.verbose ?? false });
+}
+
+/** Runs the probe command; returns the exit code. */
+export async function probeCommand(target: string, flags: ProbeFlags & OutputFlags, _cmd: Command): Promise<number> {
+  const spec = parseTarget(target);
+  const options = toProbeOptions(spec, flags);
+  const setup = prepareSetup(toSetupOptions(flags));
+  const report = await runProbe(options, setup, defaultDeps);
+  if (report.connectionError) throw new TlsflightError('CONNECT_FAILED', report.connectionError);
+  await writeOutputFile(flags, renderJson(report));
+  process.stdout.write(renderReport(report, flags));
+  return exitCodeFor(report.findings, flags.failOn);
+}
