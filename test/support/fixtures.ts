@@ -3,6 +3,7 @@
  * servers on 127.0.0.1:0 that always close, and a one-call probe of a local port.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -42,7 +43,7 @@ export interface RunningServer {
  */
 export async function startHttpsServer(
   t: { after: TestContext['after'] },
-  options: tls.TlsOptions & { staple?: Buffer | null; handler?: https.RequestListener },
+  options: tls.TlsOptions & { staple?: Buffer | null; handler?: http.RequestListener },
 ): Promise<RunningServer> {
   const { staple, handler, ...tlsOptions } = options;
   const server = https.createServer(tlsOptions, handler ?? ((_req, res) => res.end('ok\n')));
