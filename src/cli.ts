@@ -4,8 +4,8 @@
  * Only this file calls process.exit; commands return their exit code.
  */
 import { Command, CommanderError } from 'commander';
-import { addProbeFlags } from './commands/probe-flags.js';
 import { outputOptions } from './commands/output.js';
+import { addProbeFlags } from './commands/probe-flags.js';
 import { describeError, TlsflightError } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -27,7 +27,9 @@ function withOutput(cmd: Command): Command {
 /** Builds the program; exported for tests. */
 export function buildProgram(): Command {
   const program = new Command('tlsflight')
-    .description('Measure and explain the first TLS handshake: round trips, resumption, OCSP stapling, mutual TLS.')
+    .description(
+      'Measure and explain the first TLS handshake: round trips, resumption, OCSP stapling, mutual TLS.',
+    )
     .version(TOOL_VERSION)
     .exitOverride()
     .showHelpAfterError(false);
@@ -35,7 +37,9 @@ export function buildProgram(): Command {
     .description('probe one endpoint (host[:port], port 443 by default)')
     .action(lazy(async () => (await import('./commands/probe.js')).probeCommand));
   withOutput(program.command('demo'))
-    .description('start local endpoints with a fresh PKI, probe each and compare (no internet needed)')
+    .description(
+      'start local endpoints with a fresh PKI, probe each and compare (no internet needed)',
+    )
     .option('--rtt <ms>', 'emulated round-trip time', '300')
     .action(lazy(async () => (await import('./commands/demo.js')).demoCommand));
   return program;
@@ -50,7 +54,8 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    const message = err instanceof TlsflightError ? err.message : `unexpected error: ${describeError(err)}`;
+    const message =
+      err instanceof TlsflightError ? err.message : `unexpected error: ${describeError(err)}`;
     process.stderr.write(`tlsflight: ${message}\n`);
     if (verbose && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 2;

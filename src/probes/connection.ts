@@ -4,8 +4,8 @@
  * here throws for a fault of the server.
  */
 import net from 'node:net';
-import tls from 'node:tls';
 import type { PeerCertificate } from 'node:tls';
+import tls from 'node:tls';
 import { describeError } from '../errors.js';
 import { parseKeylog } from './tls13-decrypt.js';
 import { buildTranscript, type Transcript } from './transcript.js';

@@ -2,7 +2,7 @@
  * Local set-up done once per configuration and before any clock starts: trust store,
  * secure contexts (TLS-FACTS: one SecureContext per configuration), client credentials.
  */
-import { X509Certificate as NodeX509, constants } from 'node:crypto';
+import { constants, X509Certificate as NodeX509 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { describeError, TlsflightError } from '../errors.js';
@@ -32,21 +32,30 @@ function readCaFile(path: string): string[] {
   try {
     text = readFileSync(path, 'latin1');
   } catch (err) {
-    throw new TlsflightError('BAD_FILE', `cannot read CA file ${path}: ${describeError(err)}`, { cause: err });
+    throw new TlsflightError('BAD_FILE', `cannot read CA file ${path}: ${describeError(err)}`, {
+      cause: err,
+    });
   }
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  if (pems.length === 0) throw new TlsflightError('BAD_FILE', `no PEM certificate in CA file ${path}`);
+  if (pems.length === 0)
+    throw new TlsflightError('BAD_FILE', `no PEM certificate in CA file ${path}`);
   for (const pem of pems) {
     try {
       new NodeX509(pem);
     } catch (err) {
-      throw new TlsflightError('BAD_FILE', `bad certificate in CA file ${path}: ${describeError(err)}`, { cause: err });
+      throw new TlsflightError(
+        'BAD_FILE',
+        `bad certificate in CA file ${path}: ${describeError(err)}`,
+        { cause: err },
+      );
     }
   }
   return pems;
 }
 
-function versions(v: SetupOptions['tlsVersion']): Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion'> {
+function versions(
+  v: SetupOptions['tlsVersion'],
+): Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion'> {
   if (v === '1.2') return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' };
   if (v === '1.3') return { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' };
   return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' };

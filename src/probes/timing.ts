@@ -6,7 +6,11 @@ import type { HttpObservation } from './http.js';
 const r = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** Timing of the main connection; `namelookup` is when DNS finished, from the probe's start. */
-export function measureTiming(namelookup: number, o: ConnectionOutcome, http: HttpObservation): Timing {
+export function measureTiming(
+  namelookup: number,
+  o: ConnectionOutcome,
+  http: HttpObservation,
+): Timing {
   const connect = o.connectAt ?? o.closedAt;
   const appconnect = o.appconnectAt;
   const sent = http.requestSentAt ?? appconnect ?? connect;

@@ -18,8 +18,8 @@ import {
   parseServerKeyExchangeGroup,
   type ServerHello,
 } from './handshake-messages.js';
-import { keysFor, type RecordKeys, type Secrets } from './tls13-decrypt.js';
 import { ALERTS, HANDSHAKE_TYPES, nameOf } from './tls-names.js';
+import { keysFor, type RecordKeys, type Secrets } from './tls13-decrypt.js';
 import type { WireRecord } from './wire.js';
 
 const CHANGE_CIPHER_SPEC = 20;
@@ -109,10 +109,13 @@ class TranscriptBuilder {
       this.labels.push('ChangeCipherSpec');
       return;
     }
-    if (rec.contentType === APPLICATION_DATA && this.t.tls13) return this.protected(rec, dir);
-    const opaque = rec.contentType !== APPLICATION_DATA && dir.changedCipher && !this.t.tls13;
-    if (opaque) return this.opaque12(rec);
-    this.plain(rec, rec.contentType, rec.payload, 'clear');
+    if (rec.contentType === APPLICATION_DATA && this.t.tls13) {
+      this.protected(rec, dir);
+    } else if (rec.contentType !== APPLICATION_DATA && dir.changedCipher && !this.t.tls13) {
+      this.opaque12(rec);
+    } else {
+      this.plain(rec, rec.contentType, rec.payload, 'clear');
+    }
   }
 
   private protected(rec: WireRecord, dir: Direction): void {

@@ -3,8 +3,9 @@
  * timestamp. Node exposes no handshake messages (TLS-FACTS: "Seeing the handshake itself"),
  * so the capture is the only way to see flights, the chain as sent and CertificateRequest.
  */
-import { Duplex } from 'node:stream';
+
 import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 
 /** One TLS record as it crossed the wire. */
 export interface WireRecord {

@@ -10,12 +10,32 @@ export function renderMarkdown(report: Report): string {
   const h = report.handshake;
   const rows: Array<[string, string]> = [
     ['Target', `\`${t.host}:${t.port}\`${t.sni ? ` (SNI \`${t.sni}\`)` : ''}`],
-    ['TLS', h ? `${h.version ?? 'failed'} ${h.cipher ?? ''} ${h.group ?? ''} ALPN ${h.alpn ?? 'none'}` : '-'],
+    [
+      'TLS',
+      h
+        ? `${h.version ?? 'failed'} ${h.cipher ?? ''} ${h.group ?? ''} ALPN ${h.alpn ?? 'none'}`
+        : '-',
+    ],
     ['HelloRetryRequest', h ? (h.helloRetryRequest ? 'yes' : 'no') : '-'],
-    ['appconnect', report.timing?.appconnect != null ? `${report.timing.appconnect.toFixed(1)} ms` : '-'],
-    ['Chain', report.chain ? `${report.chain.certificates.length} certs, ${report.chain.certificateMessageBytes ?? '?'} B` : '-'],
+    [
+      'appconnect',
+      report.timing?.appconnect != null ? `${report.timing.appconnect.toFixed(1)} ms` : '-',
+    ],
+    [
+      'Chain',
+      report.chain
+        ? `${report.chain.certificates.length} certs, ${report.chain.certificateMessageBytes ?? '?'} B`
+        : '-',
+    ],
     ['OCSP staple', report.stapling?.state ?? '-'],
-    ['Resumption', report.resumption ? (report.resumption.resumed ? `resumed (${report.resumption.mechanism})` : 'not resumed') : '-'],
+    [
+      'Resumption',
+      report.resumption
+        ? report.resumption.resumed
+          ? `resumed (${report.resumption.mechanism})`
+          : 'not resumed'
+        : '-',
+    ],
     ['Client auth', report.clientAuth?.mode ?? '-'],
   ];
   const lines = [
@@ -28,7 +48,8 @@ export function renderMarkdown(report: Report): string {
     '| | Finding | What it means |',
     '|---|---|---|',
     ...sortFindings(report.findings).map(
-      (f) => `| ${ICON[f.severity]} | **${f.id}**: ${f.title.replace(/\|/g, '\\|')} | ${f.impact.replace(/\|/g, '\\|')} |`,
+      (f) =>
+        `| ${ICON[f.severity]} | **${f.id}**: ${f.title.replace(/\|/g, '\\|')} | ${f.impact.replace(/\|/g, '\\|')} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;

@@ -20,11 +20,14 @@ const COLORS: Record<Severity | 'dim' | 'bold', [number, number]> = {
 type Paint = (style: keyof typeof COLORS, text: string) => string;
 
 function painter(color: boolean): Paint {
-  return (style, text) => (color ? `\u001b[${COLORS[style][0]}m${text}\u001b[${COLORS[style][1]}m` : text);
+  return (style, text) =>
+    color ? `\u001b[${COLORS[style][0]}m${text}\u001b[${COLORS[style][1]}m` : text;
 }
 
-const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${v.toFixed(1)}`);
-const yes = (v: boolean | null | undefined, y = 'yes', n = 'no') => (v === null || v === undefined ? '-' : v ? y : n);
+const ms = (v: number | null | undefined) =>
+  v === null || v === undefined ? '-' : `${v.toFixed(1)}`;
+const yes = (v: boolean | null | undefined, y = 'yes', n = 'no') =>
+  v === null || v === undefined ? '-' : v ? y : n;
 
 /** The whole report as text. */
 export function renderText(report: Report, options: TextOptions): string {
@@ -49,7 +52,10 @@ function header(r: Report, p: Paint): string {
   const t = r.target;
   const sni = t.sni ? ` (SNI ${t.sni})` : ' (no SNI)';
   const via = t.address && t.address !== t.host ? ` via ${t.address}` : '';
-  return p('bold', `tlsflight ${r.tool.version}  ${t.host}:${t.port}${sni}${via}  ${t.method} ${t.path}`);
+  return p(
+    'bold',
+    `tlsflight ${r.tool.version}  ${t.host}:${t.port}${sni}${via}  ${t.method} ${t.path}`,
+  );
 }
 
 function timing(r: Report): string[] {
@@ -71,19 +77,28 @@ function handshake(r: Report, verbose: boolean): string[] {
   out.push('Flights');
   for (const f of h.flights) {
     const arrow = f.from === 'client' ? 'C → S' : 'S → C';
-    out.push(`  ${ms(f.start).padStart(8)} ms  ${arrow}  ${String(f.bytes).padStart(6)} B  ${f.messages.join(', ')}`);
+    out.push(
+      `  ${ms(f.start).padStart(8)} ms  ${arrow}  ${String(f.bytes).padStart(6)} B  ${f.messages.join(', ')}`,
+    );
   }
   return out;
 }
 
 function chain(r: Report): string[] {
   const c = r.chain!;
-  const bytes = c.certificateMessageBytes === null ? '' : `, Certificate message ${c.certificateMessageBytes} B`;
+  const bytes =
+    c.certificateMessageBytes === null
+      ? ''
+      : `, Certificate message ${c.certificateMessageBytes} B`;
   const out = [`Chain        ${c.certificates.length} sent${bytes}`];
   for (const cert of c.certificates) {
     const key = `${cert.key.type}${cert.key.curve ? ` ${cert.key.curve}` : ''}${cert.key.bits ? ` ${cert.key.bits}` : ''}`;
-    out.push(`  #${cert.index} ${cert.subject}  [${key}, ${cert.signatureAlgorithm}, ${cert.bytes} B]`);
-    out.push(`     issuer ${cert.issuer}  notAfter ${cert.notAfter.slice(0, 10)}  serial ${cert.serialNumber}`);
+    out.push(
+      `  #${cert.index} ${cert.subject}  [${key}, ${cert.signatureAlgorithm}, ${cert.bytes} B]`,
+    );
+    out.push(
+      `     issuer ${cert.issuer}  notAfter ${cert.notAfter.slice(0, 10)}  serial ${cert.serialNumber}`,
+    );
     if (cert.subjectAltNames.length) out.push(`     SAN ${cert.subjectAltNames.join(', ')}`);
   }
   out.push(
@@ -94,7 +109,8 @@ function chain(r: Report): string[] {
 
 function stapling(r: Report): string {
   const s = r.stapling!;
-  if (!s.received) return `OCSP staple  ${s.state}${s.responderUrl ? ` (responder ${s.responderUrl})` : ''}`;
+  if (!s.received)
+    return `OCSP staple  ${s.state}${s.responderUrl ? ` (responder ${s.responderUrl})` : ''}`;
   const left = s.secondsLeft === null ? '' : `, ${Math.floor(s.secondsLeft / 3600)} h left`;
   return `OCSP staple  ${s.state}: certStatus ${s.certStatus ?? '-'}, signer ${s.signer ?? '-'}, signature ${yes(s.signatureValid, 'valid', 'INVALID')}, CertID ${yes(s.certIdMatches, 'matches', 'MISMATCH')}, thisUpdate ${s.thisUpdate ?? '-'}, nextUpdate ${s.nextUpdate ?? '-'}${left}, ${s.bytes} B${s.error ? ` (${s.error})` : ''}`;
 }
@@ -104,9 +120,13 @@ function resumption(r: Report): string {
   const t = s.ticketsAfterFull;
   const hint = t[0]?.lifetimeHintSeconds;
   const tickets = `${t.length} ticket(s) after the full handshake${hint !== undefined ? ` (lifetime ${hint} s, first +${ms(t[0]!.arrivedAfterMs)} ms)` : ''}`;
-  const result = s.resumed === null ? 'not tried' : s.resumed ? `resumed via ${s.mechanism}` : 'NOT resumed';
+  const result =
+    s.resumed === null ? 'not tried' : s.resumed ? `resumed via ${s.mechanism}` : 'NOT resumed';
   const times = `TLS ${ms(s.appconnectFullMs)} ms full vs ${ms(s.appconnectResumedMs)} ms resumed`;
-  const id = s.sessionIdResumed === null ? '' : `; session-ID cache ${yes(s.sessionIdResumed, 'resumes', 'does not resume')}`;
+  const id =
+    s.sessionIdResumed === null
+      ? ''
+      : `; session-ID cache ${yes(s.sessionIdResumed, 'resumes', 'does not resume')}`;
   return `Resumption   ${tickets}; offered ${s.offered}: ${result}; ${times}${id}`;
 }
 
@@ -116,8 +136,12 @@ function clientAuth(r: Report): string[] {
   const out = [`Client auth  ${c.mode}; without a certificate: ${c.withoutCertificate}`];
   out.push(`  CA names: ${c.acceptableCAs.length ? c.acceptableCAs.join(' | ') : '(none listed)'}`);
   for (const v of c.offered) {
-    const where = v.where ? ` (${v.where}${v.alert ? `: ${v.alert}` : ''}${v.httpStatus ? `: HTTP ${v.httpStatus}` : ''})` : '';
-    out.push(`  ${v.source}: ${v.subject} → ${v.verdict}${where}; issuer listed ${yes(v.issuerListed)}`);
+    const where = v.where
+      ? ` (${v.where}${v.alert ? `: ${v.alert}` : ''}${v.httpStatus ? `: HTTP ${v.httpStatus}` : ''})`
+      : '';
+    out.push(
+      `  ${v.source}: ${v.subject} → ${v.verdict}${where}; issuer listed ${yes(v.issuerListed)}`,
+    );
   }
   return out;
 }
@@ -125,7 +149,9 @@ function clientAuth(r: Report): string[] {
 function http(r: Report): string {
   const h = r.http!;
   if (h.status === null) return `HTTP         no response${h.error ? `: ${h.error}` : ''}`;
-  const alt = h.altSvc ? `Alt-Svc ${h.altSvc}${h.http3Advertised ? ' (HTTP/3 advertised)' : ''}` : 'no Alt-Svc';
+  const alt = h.altSvc
+    ? `Alt-Svc ${h.altSvc}${h.http3Advertised ? ' (HTTP/3 advertised)' : ''}`
+    : 'no Alt-Svc';
   return `HTTP         ${h.protocol} ${h.status} ${h.statusText ?? ''}  server ${h.server ?? '-'}  ${alt}`;
 }
 

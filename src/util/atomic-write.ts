@@ -6,12 +6,17 @@ import { describeError, TlsflightError } from '../errors.js';
 
 /** Writes `data` to `file` so readers see the old file or the whole new one. */
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   try {
     await writeFile(tmp, data, { mode: 0o644 });
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new TlsflightError('WRITE_FAILED', `cannot write ${file}: ${describeError(err)}`, { cause: err });
+    throw new TlsflightError('WRITE_FAILED', `cannot write ${file}: ${describeError(err)}`, {
+      cause: err,
+    });
   }
 }

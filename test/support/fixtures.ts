@@ -23,7 +23,10 @@ export interface PkiFixture {
 }
 
 /** Creates a PKI and writes it; the folder is removed after the test (or suite). */
-export async function pkiFixture(t: { after: TestContext['after'] }, ocspUrl?: string): Promise<PkiFixture> {
+export async function pkiFixture(
+  t: { after: TestContext['after'] },
+  ocspUrl?: string,
+): Promise<PkiFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tlsflight-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const pki = await createLabPki({ ocspUrl });
@@ -47,7 +50,8 @@ export async function startHttpsServer(
 ): Promise<RunningServer> {
   const { staple, handler, ...tlsOptions } = options;
   const server = https.createServer(tlsOptions, handler ?? ((_req, res) => res.end('ok\n')));
-  if (staple !== undefined) server.on('OCSPRequest', (_c, _i, cb) => cb(null, staple ?? Buffer.alloc(0)));
+  if (staple !== undefined)
+    server.on('OCSPRequest', (_c, _i, cb) => cb(null, staple ?? Buffer.alloc(0)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const close = async () => {
     server.closeAllConnections();
