@@ -226,43 +226,52 @@ export function verifyOcspResponse(
 }
 
 function verify(der: Buffer, leafDer: Buffer, issuerDer: Buffer | null, now: Date): OcspVerdict {
-  let parsed: ReturnType<typeof parseBasic>;
-  try {
-    parsed = parseBasic(der);
-  } catch (err) {
-    return failed(`malformed OCSP response: ${describeError(err)}`);
-  }
-  if (typeof parsed === 'string') return failed(parsed);
-  const basic = parsed;
-  let leaf: CertFacts;
-  let issuer: CertFacts | null;
-  try {
-    leaf = certFacts(leafDer);
-    issuer = issuerDer ? certFacts(issuerDer) : null;
-  } catch (err) {
-    return failed(`cannot parse certificate: ${describeError(err)}`);
-  }
+  const basic = parseBasic(der); // throws on malformed DER: reported by the caller
+  if (typeof basic === 'string') return failed(basic);
+  const certs = readCertificates(leafDer, issuerDer);
+  if (typeof certs === 'string') return failed(certs);
+  const { leaf, issuer } = certs;
 
   const single = pickSingle(basic.tbsResponseData.responses, leaf, issuer);
   if (!single) return failed('malformed OCSP response: no SingleResponse');
-  const certs = (basic.certs ?? []).flatMap((c) => tryCertFacts(c));
-  const signer = findSigner(basic.tbsResponseData.responderID, leaf, issuer, certs);
-  const tbs = Buffer.from(basic.tbsResponseDataRaw!);
-  const check = (c: CertFacts) =>
-    signatureOk(tbs, basic.signatureAlgorithm.algorithm, Buffer.from(basic.signature), c);
-
   return {
     ...statusOf(single.response),
     ...timesOf(single.response, basic.tbsResponseData.producedAt, now),
-    signer: signer.role,
-    delegationValid: signer.role === 'delegated' ? delegationOk(signer.cert!, issuer) : null,
-    signatureValid: signer.cert
-      ? check(signer.cert)
-      : signer.role === 'unknown' && (issuer || certs.length)
-        ? [issuer, ...certs].some((c) => c !== null && check(c))
-        : null,
+    ...signatureVerdict(basic, leaf, issuer),
     certIdMatches: single.match,
     error: null,
+  };
+}
+
+function readCertificates(leafDer: Buffer, issuerDer: Buffer | null) {
+  try {
+    return { leaf: certFacts(leafDer), issuer: issuerDer ? certFacts(issuerDer) : null };
+  } catch (err) {
+    return `cannot parse certificate: ${describeError(err)}`;
+  }
+}
+
+/** Who signed, whether they may, and whether the signature holds. */
+function signatureVerdict(
+  basic: BasicResponseView,
+  leaf: CertFacts,
+  issuer: CertFacts | null,
+): Pick<OcspVerdict, 'signer' | 'delegationValid' | 'signatureValid'> {
+  const certs = (basic.certs ?? []).flatMap((c) => tryCertFacts(c));
+  const { role, cert } = findSigner(basic.tbsResponseData.responderID, leaf, issuer, certs);
+  const tbs = Buffer.from(basic.tbsResponseDataRaw!);
+  const signature = Buffer.from(basic.signature);
+  const check = (c: CertFacts) =>
+    signatureOk(tbs, basic.signatureAlgorithm.algorithm, signature, c);
+  // An unidentified signer: valid only if some key at hand verifies it.
+  const anyKey = () => {
+    const known = [issuer, ...certs].filter((c) => c !== null);
+    return known.length ? known.some(check) : null;
+  };
+  return {
+    signer: role,
+    delegationValid: role === 'delegated' ? delegationOk(cert!, issuer) : null,
+    signatureValid: cert ? check(cert) : role === 'unknown' ? anyKey() : null,
   };
 }
 
