@@ -23,6 +23,15 @@ export interface ChainInput {
 
 const DAY_MS = 86_400_000;
 
+/** Node's own hostname check: the chain itself verified; the name is judged on its own. */
+const HOSTNAME_ERROR = 'ERR_TLS_CERT_ALTNAME_INVALID';
+
+/** Trust errors that an expiry finding already explains. */
+const EXPLAINED_BY: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'chain.expired',
+  CERT_NOT_YET_VALID: 'chain.not-yet-valid',
+};
+
 /** Analyses the chain; returns null when no certificate was seen. */
 export function analyzeChain(input: ChainInput): { chain: ChainInfo | null; findings: Finding[] } {
   const certs = input.certificates;
@@ -31,37 +40,44 @@ export function analyzeChain(input: ChainInput): { chain: ChainInfo | null; find
   const described = certs.map((c, i) => describeCertificate(c, i));
   const orderCorrect = certs.every((c, i) => i === 0 || issued(c.node, certs[i - 1]!.node));
   const rootIncluded = described.some((d, i) => i > 0 && d.selfSigned);
-  const complete = reachesAnchor(certs, input.anchors());
-  const leafDaysLeft = Math.floor(
-    (leaf.peculiar.notAfter.getTime() - input.now.getTime()) / DAY_MS,
-  );
+  const path = walkToAnchor(certs, input.anchors());
+  // trunc, not floor: a leaf that expired an hour ago has 0 days left, not -1 (|| 0: no -0).
+  const leafDaysLeft =
+    Math.trunc((leaf.peculiar.notAfter.getTime() - input.now.getTime()) / DAY_MS) || 0;
+  const trusted = input.authorized || input.authorizationError === HOSTNAME_ERROR;
+  // Only a leaf whose issuer was neither sent nor trusted proves a missing intermediate; a
+  // chain stopping at a CA (a private root without --ca) is an untrust verdict instead.
+  const missing = !path.anchored && path.last === leaf.node && !described[0]!.selfSigned;
   const chain: ChainInfo = {
     certificates: described,
     certificateMessageBytes: input.certificateMessageBytes,
     orderCorrect,
-    complete,
+    complete: !missing,
     rootIncluded,
     hostnameMatches: matchesHost(leaf.node, input.hostname),
-    trusted: input.authorized,
-    trustError: input.authorized ? null : input.authorizationError,
+    trusted,
+    trustError: trusted ? null : input.authorizationError,
     leafDaysLeft,
   };
   return { chain, findings: chainFindings(chain, certs, input) };
 }
 
-/** Whether the certificates sent, in any order, lead from the leaf to a trust anchor. */
-function reachesAnchor(certs: ParsedCertificate[], anchors: NodeX509[]): boolean {
+/** Follows issuers through the certificates sent, in any order, towards a trust anchor. */
+function walkToAnchor(
+  certs: ParsedCertificate[],
+  anchors: NodeX509[],
+): { anchored: boolean; last: NodeX509 } {
   let current = certs[0]!.node;
   const pool = certs.slice(1).map((c) => c.node);
   for (let depth = 0; depth < 10; depth++) {
     if (anchors.some((a) => a.fingerprint256 === current.fingerprint256 || issued(a, current))) {
-      return true;
+      return { anchored: true, last: current };
     }
     const next = pool.find((c) => c !== current && issued(c, current));
-    if (!next) return false;
+    if (!next) break;
     current = next;
   }
-  return false;
+  return { anchored: false, last: current };
 }
 
 function matchesHost(leaf: NodeX509, hostname: string): boolean | null {
@@ -111,7 +127,8 @@ function chainFindings(chain: ChainInfo, certs: ParsedCertificate[], input: Chai
     );
   }
   out.push(...expiryFindings(certs, input));
-  if (!chain.trusted && chain.complete) {
+  const explained = out.some((f) => f.id === EXPLAINED_BY[chain.trustError ?? '']);
+  if (!chain.trusted && chain.complete && !explained) {
     out.push(
       finding(
         'chain.untrusted',

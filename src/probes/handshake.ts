@@ -3,13 +3,21 @@ import { finding } from '../report/findings.js';
 import type { Finding, HandshakeInfo } from '../report/model.js';
 import type { ConnectionOutcome } from './connection.js';
 
+/** OpenSSL's curve names (Node's getEphemeralKeyInfo) in the IANA spelling the report uses. */
+const OPENSSL_GROUPS: Record<string, string> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
+
 /** Summarises the main connection's handshake. */
 export function summarizeHandshake(o: ConnectionOutcome): { handshake: HandshakeInfo; findings: Finding[] } {
   const t = o.transcript;
   const handshake: HandshakeInfo = {
     version: o.protocol ?? t.serverHello?.version ?? null,
     cipher: o.cipher,
-    group: o.group ?? t.serverHello?.group ?? t.keyExchangeGroup,
+    // The captured key share names the group as IANA does; Node's name is the fallback.
+    group: t.serverHello?.group ?? t.keyExchangeGroup ?? ianaGroup(o.group),
     alpn: o.alpn,
     helloRetryRequest: t.helloRetryRequest,
     error: o.failure?.message ?? null,
@@ -18,6 +26,10 @@ export function summarizeHandshake(o: ConnectionOutcome): { handshake: Handshake
     alerts: t.alerts,
   };
   return { handshake, findings: handshakeFindings(handshake, o) };
+}
+
+function ianaGroup(name: string | null): string | null {
+  return name === null ? null : (OPENSSL_GROUPS[name] ?? name);
 }
 
 function handshakeFindings(h: HandshakeInfo, o: ConnectionOutcome): Finding[] {

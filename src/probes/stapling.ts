@@ -105,7 +105,8 @@ function judge(s: StaplingInfo): { stapling: StaplingInfo; findings: Finding[] }
   }
   s.state = 'good';
   const hours = s.secondsLeft === null ? 'open-ended' : `${Math.floor(s.secondsLeft / 3600)} h left`;
-  const f = finding('stapling.good', 'ok', `Valid OCSP staple: good, signed by the ${s.signer}, ${hours}.`,
+  const signer = s.signer === 'delegated' ? 'a delegated responder' : `the ${s.signer}`;
+  const f = finding('stapling.good', 'ok', `Valid OCSP staple: good, signed by ${signer}, ${hours}.`,
     'Clients get revocation status inside the handshake: no side trip to the responder.');
   return { stapling: s, findings: [f] };
 }
@@ -116,6 +117,11 @@ function firstProblem(s: StaplingInfo): { id: string; reason: string } | null {
     return { id: 'stapling.wrong-certificate', reason: 'it is for a different certificate (CertID does not match the served leaf)' };
   }
   if (s.signatureValid === false) return { id: 'stapling.bad-signature', reason: 'its signature does not verify' };
+  // Without the issuer (not sent, not trusted) nothing vouches for it: never "good" unchecked.
+  if (s.signatureValid === null) {
+    const reason = 'its signature cannot be checked: the leaf issuer was neither sent nor trusted';
+    return { id: 'stapling.unverifiable', reason };
+  }
   if (s.signer === 'delegated' && s.delegationValid === false) {
     return { id: 'stapling.bad-delegation', reason: 'its delegated signer lacks OCSPSigning or was not issued by the leaf issuer' };
   }

@@ -14,9 +14,13 @@ export function measureTiming(
   const connect = o.connectAt ?? o.closedAt;
   const appconnect = o.appconnectAt;
   const sent = http.requestSentAt ?? appconnect ?? connect;
-  // The first server application-data record after the request, read from the capture, is the
-  // first response byte; NewSessionTickets that share the flight are not counted.
-  const firstByte = o.transcript.serverAppData.find((at) => at >= sent) ?? http.headersAt;
+  // HTTP/1.1: the first server application-data record after the request, read from the
+  // capture, is the first response byte (NewSessionTickets in the same flight are not counted).
+  // h2: the server's SETTINGS frame comes first, so the response headers mark it instead.
+  const firstByte =
+    http.info.protocol === 'h2'
+      ? http.headersAt
+      : (o.transcript.serverAppData.find((at) => at >= sent) ?? http.headersAt);
   const starttransfer = appconnect === null ? null : (firstByte ?? null);
   const end = http.endAt ?? http.headersAt ?? o.closedAt;
   return {

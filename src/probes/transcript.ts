@@ -26,6 +26,8 @@ const CHANGE_CIPHER_SPEC = 20;
 const ALERT = 21;
 const HANDSHAKE = 22;
 const APPLICATION_DATA = 23;
+/** Messages listed per connection; a server looping NewSessionTickets must not grow a report. */
+const MAX_MESSAGES = 512;
 
 /** Everything the probes read from one captured connection. */
 export interface Transcript {
@@ -55,7 +57,10 @@ interface Direction {
   /** The next epoch's keys are installed after this side's Finished. */
   finished: boolean;
   changedCipher: boolean;
+  /** Bytes of a handshake message not yet complete, with where it started. */
   pending: Buffer;
+  pendingAt: number;
+  pendingVisibility: 'clear' | 'decrypted';
 }
 
 /** Builds the transcript; `secrets` come from the client's keylog (TLS 1.3 only). */
@@ -86,11 +91,20 @@ class TranscriptBuilder {
     server: this.direction('server'),
   };
   private labels: string[] = [];
+  private unlisted = 0;
 
   constructor(private readonly secrets: Secrets) {}
 
   private direction(from: 'client' | 'server'): Direction {
-    return { from, keys: null, finished: false, changedCipher: false, pending: Buffer.alloc(0) };
+    return {
+      from,
+      keys: null,
+      finished: false,
+      changedCipher: false,
+      pending: Buffer.alloc(0),
+      pendingAt: 0,
+      pendingVisibility: 'clear',
+    };
   }
 
   run(records: WireRecord[]): Transcript {
@@ -99,7 +113,33 @@ class TranscriptBuilder {
       this.record(record);
       this.addToFlight(record);
     }
+    for (const dir of Object.values(this.dirs)) this.incomplete(dir);
+    if (this.unlisted) this.t.notes.push(`${this.unlisted} more handshake messages not listed`);
     return this.t;
+  }
+
+  /**
+   * A message cut short: the peer stopped, or the client gave up on it (OpenSSL refuses a
+   * Certificate message over 100 KB after reading its header). Its declared size is still news.
+   */
+  private incomplete(dir: Direction): void {
+    if (dir.pending.length < 4) return;
+    const type = dir.pending[0]!;
+    const declared = dir.pending.readUIntBE(1, 3) + 4;
+    const name = nameOf(HANDSHAKE_TYPES, type);
+    this.t.notes.push(
+      `incomplete ${name} from ${dir.from}: ${dir.pending.length} of ${declared} bytes`,
+    );
+    if (type === 11 && dir.from === 'server') this.t.certificateMessageBytes ??= declared;
+    const message = {
+      from: dir.from,
+      type: name,
+      bytes: declared,
+      at: dir.pendingAt,
+      visibility: dir.pendingVisibility,
+    };
+    const later = this.t.messages.findIndex((m) => m.at > message.at);
+    this.t.messages.splice(later < 0 ? this.t.messages.length : later, 0, message);
   }
 
   private record(rec: WireRecord): void {
@@ -129,19 +169,21 @@ class TranscriptBuilder {
     this.plain(rec, opened.contentType, opened.plaintext, 'decrypted');
   }
 
-  /** TLS 1.2 after ChangeCipherSpec: we only know the record type. */
+  /** TLS 1.2 after ChangeCipherSpec: we only know the record type (the keys stay with OpenSSL). */
   private opaque12(rec: WireRecord): void {
-    const type = rec.contentType === HANDSHAKE ? 'Finished' : 'Alert';
     if (rec.contentType === ALERT) {
+      // Level and description are encrypted; a close_notify looks the same as a fatal alert.
       this.t.alerts.push({
         from: rec.from,
-        level: 'fatal',
+        level: 'unknown',
         description: 'encrypted',
         at: rec.at,
         afterHandshake: false,
       });
+      this.labels.push('Alert(encrypted)');
+      return;
     }
-    this.message(rec, type, rec.payload.length, 'opaque');
+    this.message(rec, 'Finished', rec.payload.length, 'opaque');
   }
 
   private plain(rec: WireRecord, type: number, data: Buffer, vis: 'clear' | 'decrypted'): void {
@@ -164,6 +206,10 @@ class TranscriptBuilder {
     }
     if (type !== HANDSHAKE) return;
     const dir = this.dirs[rec.from];
+    if (dir.pending.length === 0) {
+      dir.pendingAt = rec.at;
+      dir.pendingVisibility = vis;
+    }
     dir.pending = dir.pending.length ? Buffer.concat([dir.pending, data]) : data;
     while (dir.pending.length >= 4) {
       const length = dir.pending.readUIntBE(1, 3);
@@ -171,6 +217,7 @@ class TranscriptBuilder {
       const msgType = dir.pending[0]!;
       const body = dir.pending.subarray(4, 4 + length);
       dir.pending = dir.pending.subarray(4 + length);
+      dir.pendingAt = rec.at;
       this.handshake(rec, dir, msgType, body, vis);
     }
   }
@@ -183,12 +230,16 @@ class TranscriptBuilder {
     vis: 'clear' | 'decrypted',
   ): void {
     let name = nameOf(HANDSHAKE_TYPES, type);
-    try {
-      name = this.interpret(rec, type, body) ?? name;
-    } catch (err) {
-      this.t.notes.push(`malformed ${name} from ${rec.from}: ${(err as Error).message}`);
+    if (this.t.messages.length >= MAX_MESSAGES) {
+      this.unlisted += 1;
+    } else {
+      try {
+        name = this.interpret(rec, type, body) ?? name;
+      } catch (err) {
+        this.t.notes.push(`malformed ${name} from ${rec.from}: ${(err as Error).message}`);
+      }
+      this.message(rec, name, body.length + 4, vis);
     }
-    this.message(rec, name, body.length + 4, vis);
     if (type === 20 && this.t.tls13) {
       // RFC 8446 §7.1: after its Finished each side switches to application traffic keys.
       dir.finished = true;
@@ -206,7 +257,9 @@ class TranscriptBuilder {
       case 2: {
         const hello = parseServerHello(body);
         if (hello.helloRetryRequest) {
+          // RFC 8446 §4.1.4: only TLS 1.3 has HelloRetryRequest; what follows is TLS 1.3 framing.
           t.helloRetryRequest = true;
+          t.tls13 = true;
           return 'HelloRetryRequest';
         }
         t.serverHello = hello;
@@ -254,7 +307,7 @@ class TranscriptBuilder {
 
   private addToFlight(rec: WireRecord): void {
     const last = this.t.flights.at(-1);
-    const bytes = rec.payload.length + 5;
+    const bytes = rec.payload.length + (rec.droppedBytes ?? 0) + 5;
     if (last && last.from === rec.from) {
       last.end = rec.at;
       last.bytes += bytes;

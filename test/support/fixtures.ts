@@ -8,12 +8,16 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { TestContext } from 'node:test';
 import type tls from 'node:tls';
 import { createLabPki, type LabPki, writeLabPki } from '../../src/pki/pki.js';
 import { type ProbeOptions, probeOptions, runProbe } from '../../src/probe.js';
 import { prepareSetup, type SetupOptions } from '../../src/probes/setup.js';
 import type { Report } from '../../src/report/model.js';
+
+/** Anything with node:test's `after`: a TestContext, a SuiteContext, or `{ after }`. */
+export interface AfterHook {
+  after(fn: () => unknown): void;
+}
 
 /** A lab PKI with its files written to a temp folder. */
 export interface PkiFixture {
@@ -24,7 +28,7 @@ export interface PkiFixture {
 
 /** Creates a PKI and writes it; the folder is removed after the test (or suite). */
 export async function pkiFixture(
-  t: { after: TestContext['after'] },
+  t: AfterHook,
   ocspUrl?: string,
 ): Promise<PkiFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tlsflight-test-'));
@@ -45,7 +49,7 @@ export interface RunningServer {
  * every OCSPRequest. Closed after the test.
  */
 export async function startHttpsServer(
-  t: { after: TestContext['after'] },
+  t: AfterHook,
   options: tls.TlsOptions & { staple?: Buffer | null; handler?: http.RequestListener },
 ): Promise<RunningServer> {
   const { staple, handler, ...tlsOptions } = options;
