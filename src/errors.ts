@@ -36,7 +36,7 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     // OpenSSL's "...:SSL routines:fn:reason:file:line:..." becomes just the reason.
-    const ssl = /routines:[^:]*:([^:]+):/.exec(err.message);
+    const ssl = /routines:[^:]*:([^:]+)(?::|$)/.exec(err.message);
     const message = ssl ? ssl[1]! : err.message;
     return code && !message.includes(code) ? `${message} (${code})` : message;
   }

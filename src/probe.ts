@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { analyzeChain } from './probes/chain.js';
-import { type Attempt, analyzeClientAuth } from './probes/client-auth.js';
+import { type Attempt, analyzeClientAuth, verdictOf } from './probes/client-auth.js';
 import { type ConnectionOutcome, runConnection } from './probes/connection.js';
 import { type ParsedCertificate, issued, parseCertificateDer } from './probes/certificate.js';
 import { summarizeHandshake } from './probes/handshake.js';
@@ -18,10 +18,11 @@ import { measureTiming } from './probes/timing.js';
 import { finding } from './report/findings.js';
 import { type Finding, REPORT_VERSION, type Report } from './report/model.js';
 import { TOOL_VERSION } from './version.js';
+import { addRoundTrips, type RoundTripOptions } from './round-trips.js';
 import type tls from 'node:tls';
 
 /** Per-target options of a probe. */
-export interface ProbeOptions {
+export interface ProbeOptions extends RoundTripOptions {
   target: TargetSpec;
   sni?: string | null;
   /** Connect here instead of resolving (one terminator of a pool). */
@@ -93,6 +94,7 @@ export async function runProbe(options: ProbeOptions, setup: ProbeSetup, deps = 
     return report;
   }
   await fillReport(report, run, main);
+  await addRoundTrips(report, main.outcome, options, setup, deps);
   return report;
 }
 
@@ -121,6 +123,7 @@ function emptyReport(o: ProbeOptions, startedAt: Date, sni: string | null, resol
     flights: null,
     whatIf: null,
     ocspSideTrip: null,
+    pool: null,
     findings: [],
   };
 }
@@ -170,7 +173,7 @@ function connectionError(o: ConnectionOutcome, run: Run): string | null {
 async function fillReport(report: Report, run: Run, main: Attempt): Promise<void> {
   const { options, setup, deps } = run;
   const findings: Finding[] = [];
-  const hs = summarizeHandshake(main.outcome);
+  const hs = summarizeHandshake(main.outcome, refusedForClientCertificate(main));
   report.handshake = hs.handshake;
   findings.push(...hs.findings);
   const certs = sentCertificates(main.outcome);
@@ -178,7 +181,7 @@ async function fillReport(report: Report, run: Run, main: Attempt): Promise<void
     certificates: certs,
     certificateMessageBytes: main.outcome.transcript.certificateMessageBytes,
     anchors: setup.anchors,
-    authorized: main.outcome.authorized,
+    authorized: main.outcome.appconnectAt === null ? null : main.outcome.authorized,
     authorizationError: main.outcome.authorizationError,
     hostname: run.servername ?? options.target.host,
     now: deps.now(),
@@ -204,7 +207,7 @@ async function fillReport(report: Report, run: Run, main: Attempt): Promise<void
 }
 
 async function resumptionPart(report: Report, run: Run, main: Attempt): Promise<Finding[]> {
-  const rejected = main.outcome.lateError !== null && main.http.info.status === null;
+  const rejected = refusedForClientCertificate(main) || main.outcome.lateError !== null;
   if (!run.options.resumption || main.outcome.failure || rejected) return [];
   const context = run.setup.credentials[0]?.context ?? run.setup.base;
   const result = await probeResumption(main.outcome, (session, noTicket) =>
@@ -227,8 +230,13 @@ async function clientAuthPart(report: Report, run: Run, main: Attempt): Promise<
   return result.findings;
 }
 
+/** The server asked for a client certificate and then refused this attempt. */
+function refusedForClientCertificate(a: Attempt): boolean {
+  return a.outcome.transcript.certificateRequest !== null && verdictOf(a).verdict === 'rejected';
+}
+
 /** The certificates in the order sent; Node's verified path only when the capture has none. */
-function sentCertificates(o: ConnectionOutcome): ParsedCertificate[] {
+export function sentCertificates(o: ConnectionOutcome): ParsedCertificate[] {
   const ders = o.transcript.certificates?.map((c) => c.der) ?? peerChain(o);
   return ders.map(parseCertificateDer).filter((c): c is ParsedCertificate => c !== null);
 }
@@ -244,7 +252,7 @@ function peerChain(o: ConnectionOutcome): Buffer[] {
 }
 
 /** The leaf's issuer among the certificates sent, else among the trust anchors. */
-function issuerOf(certs: ParsedCertificate[], setup: ProbeSetup): { der: Buffer } | null {
+export function issuerOf(certs: ParsedCertificate[], setup: ProbeSetup): { der: Buffer } | null {
   const leaf = certs[0];
   if (!leaf) return null;
   const sent = certs.slice(1).find((c) => issued(c.node, leaf.node));

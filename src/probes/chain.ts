@@ -13,7 +13,8 @@ export interface ChainInput {
   certificateMessageBytes: number | null;
   /** Node's trust roots plus --ca, parsed only after the handshakes. */
   anchors: () => NodeX509[];
-  authorized: boolean;
+  /** Node's verdict; null when the handshake never completed (e.g. refused for mTLS). */
+  authorized: boolean | null;
   authorizationError: string | null;
   /** Name checked against the leaf: SNI, or the IP literal when there is none. */
   hostname: string;
@@ -44,7 +45,11 @@ export function analyzeChain(input: ChainInput): { chain: ChainInfo | null; find
   // trunc, not floor: a leaf that expired an hour ago has 0 days left, not -1 (|| 0: no -0).
   const leafDaysLeft =
     Math.trunc((leaf.peculiar.notAfter.getTime() - input.now.getTime()) / DAY_MS) || 0;
-  const trusted = input.authorized || input.authorizationError === HOSTNAME_ERROR;
+  // Without a completed handshake Node gave no verdict: the path to an anchor is ours.
+  const trusted =
+    input.authorized === null
+      ? path.anchored
+      : input.authorized || input.authorizationError === HOSTNAME_ERROR;
   // Only a leaf whose issuer was neither sent nor trusted proves a missing intermediate; a
   // chain stopping at a CA (a private root without --ca) is an untrust verdict instead.
   const missing = !path.anchored && path.last === leaf.node && !described[0]!.selfSigned;

@@ -33,7 +33,11 @@ export function verdictOf(a: Attempt): Pick<ClientCertVerdict, 'verdict' | 'wher
   const serverAlert = a.outcome.transcript.alerts.find((x) => x.from === 'server' && x.description !== 'close_notify');
   const alert = serverAlert?.description ?? alertFromCode(a.outcome.failure?.code ?? a.outcome.lateError?.code);
   const status = a.http.info.status;
-  if (a.outcome.appconnectAt === null) return { verdict: 'rejected', where: 'handshake-alert', alert, httpStatus: null };
+  if (a.outcome.appconnectAt === null) {
+    // A Node server refusing a TLS 1.2 client certificate closes without an alert.
+    const where = alert ? 'handshake-alert' : 'closed-before-response';
+    return { verdict: 'rejected', where, alert, httpStatus: null };
+  }
   if (status !== null) {
     const rejected = CERT_STATUSES.has(status);
     return { verdict: rejected ? 'rejected' : 'accepted', where: rejected ? 'http-4xx' : null, alert: null, httpStatus: status };

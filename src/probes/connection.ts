@@ -81,14 +81,27 @@ export async function runConnection(plan: ConnectionPlan): Promise<ConnectionOut
   // Errors are read by the phase that is running; this keeps a late one from crashing.
   tlsSocket.on('error', () => {});
   tlsSocket.on('keylog', (line) => keylog.push(line));
-  tlsSocket.on('session', (session) => out.sessions.push({ at: plan.now(), session }));
+  tlsSocket.on('session', (session) => keepSession(out.sessions, { at: plan.now(), session }));
   tlsSocket.on('OCSPResponse', (resp) => {
     out.ocspEvent = resp && resp.length > 0 ? resp : null;
   });
   const shook = await handshake(tlsSocket, plan, out);
   if (shook) await afterHandshake(tlsSocket, plan, out);
+  // close_notify first: OpenSSL's session cache drops a session whose connection ends uncleanly.
+  tlsSocket.end();
   tlsSocket.destroy();
   return finish(out, recorder, keylog, plan);
+}
+
+/** Sessions kept per connection: the newest matter, and a server may loop NewSessionTickets. */
+const MAX_SESSIONS = 8;
+
+function keepSession(
+  sessions: ConnectionOutcome['sessions'],
+  entry: ConnectionOutcome['sessions'][0],
+) {
+  if (sessions.length >= MAX_SESSIONS) sessions.shift();
+  sessions.push(entry);
 }
 
 function emptyOutcome(startedAt: number): ConnectionOutcome {
@@ -229,6 +242,9 @@ function finish(
   out.closedAt = plan.now();
   if (!recorder) return out;
   out.transcript = buildTranscript(recorder.records, parseKeylog(keylog));
+  if (recorder.droppedRecords) {
+    out.transcript.notes.push(`${recorder.droppedRecords} records past the capture bound not kept`);
+  }
   out.serverSpokeNonTls = recorder.serverSpokeNonTls;
   if (out.failure?.stage === 'tls' && out.serverSpokeNonTls) {
     const first = recorder.firstServerBytes?.toString('latin1').split(/\r?\n/)[0] ?? '';

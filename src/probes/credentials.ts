@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
-import { describeError, TlsflightError } from '../errors.js';
+import { describeError, type ErrorCode, TlsflightError } from '../errors.js';
 import { parseCertificateDer, type ParsedCertificate } from './certificate.js';
 
 /** Where the user said the credential is. */
@@ -52,14 +52,14 @@ export function loadCredential(spec: CredentialSpec): Credential {
     throw new TlsflightError('BAD_CREDENTIALS', `no PEM certificate in ${spec.cert}`);
   }
   const options = { cert, key, passphrase };
-  check(options, `${spec.cert} + ${spec.key}`);
+  check(options, { what: `${spec.cert} + ${spec.key}`, file: spec.key, pkcs12: false, passphrase });
   return { source: spec.cert, options, chain: chain as ParsedCertificate[] };
 }
 
 function loadPfx(path: string, passphrase: string | undefined): Credential {
   const pfx = readFile(path, 'PKCS#12 file');
   const options = { pfx, passphrase };
-  const context = check(options, path);
+  const context = check(options, { what: path, file: path, pkcs12: true, passphrase });
   // The parsed context holds the certificate; read it back through a throwaway socket.
   const socket = new tls.TLSSocket(null as never, { secureContext: context });
   const der = socket.getCertificate() as { raw?: Buffer } | null;
@@ -68,28 +68,68 @@ function loadPfx(path: string, passphrase: string | undefined): Credential {
   return { source: path, options, chain: leaf ? [leaf] : [] };
 }
 
+/** What a credential check names in its errors. */
+interface CheckedFile {
+  what: string;
+  /** The file holding the key (the .p12 itself, or the --key file). */
+  file: string;
+  pkcs12: boolean;
+  passphrase: string | undefined;
+}
+
 /** Builds a context once to surface key mismatch and passphrase errors now. */
-function check(options: Credential['options'], what: string): tls.SecureContext {
+function check(options: Credential['options'], f: CheckedFile): tls.SecureContext {
   try {
     return tls.createSecureContext(options);
   } catch (err) {
-    throw credentialError(err, what);
+    throw credentialError(err, f);
   }
 }
 
-function credentialError(err: unknown, what: string): TlsflightError {
-  const text = describeError(err);
-  // TLS-FACTS: a wrong PKCS#12 passphrase throws "mac verify failure" without a code.
-  if (/mac verify failure|bad decrypt|interrupted or cancelled|bad password/i.test(text)) {
-    return new TlsflightError('BAD_PASSPHRASE', `cannot decrypt ${what}: wrong passphrase (${text})`, { cause: err });
+/** OpenSSL 3's "error:1C800064:Provider routines::bad decrypt" becomes "bad decrypt". */
+function reason(err: unknown): string {
+  return describeError(err).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '');
+}
+
+type Problem = [ErrorCode, string];
+
+function credentialError(err: unknown, f: CheckedFile): TlsflightError {
+  const text = reason(err);
+  const [code, message] = passphraseProblem(text, f) ?? pkcs12Problem(text, f) ?? keyProblem(text, f);
+  return new TlsflightError(code, message, { cause: err });
+}
+
+/** TLS-FACTS: a wrong PKCS#12 passphrase throws "mac verify failure" without a code. */
+function passphraseProblem(text: string, f: CheckedFile): Problem | null {
+  if (!/mac verify failure|bad decrypt|interrupted or cancelled|bad password/i.test(text)) return null;
+  if (f.passphrase === undefined) {
+    return ['BAD_PASSPHRASE', `cannot decrypt ${f.file}: it is encrypted and no --passphrase-file was given (${text})`];
   }
+  return ['BAD_PASSPHRASE', `cannot decrypt ${f.what}: wrong passphrase (${text})`];
+}
+
+/** Node says "Unsupported PKCS12 PFX data" for RC2-40/3DES bags; only a .p12 can mean that. */
+function pkcs12Problem(text: string, f: CheckedFile): Problem | null {
+  if (!f.pkcs12) return null;
   if (/unsupported|RC2|legacy/i.test(text)) {
-    return new TlsflightError('LEGACY_PKCS12',
-      `cannot load ${what}: it uses legacy encryption (RC2/3DES) that OpenSSL 3 refuses by default; re-export it with 'openssl pkcs12 -legacy -in old.p12 -nodes | openssl pkcs12 -export -out new.p12' (${text})`,
-      { cause: err });
+    // Two steps: piped, `pkcs12 -export` reads stdin for the key first and misses the cert.
+    const reexport = `openssl pkcs12 -legacy -in ${f.file} -nodes -out plain.pem && openssl pkcs12 -export -in plain.pem -out new.p12`;
+    const how = `re-export it ('${reexport}', then delete plain.pem) or run with NODE_OPTIONS=--openssl-legacy-provider`;
+    return ['LEGACY_PKCS12', `cannot load ${f.file}: it uses legacy encryption (RC2/3DES) that OpenSSL 3 refuses by default; ${how} (${text})`];
   }
+  if (/wrong tag|too long|not enough data/i.test(text)) {
+    return ['BAD_CREDENTIALS', `cannot load ${f.file}: not a PKCS#12 file (${text})`];
+  }
+  return null;
+}
+
+function keyProblem(text: string, f: CheckedFile): Problem {
   if (/key values mismatch/i.test(text)) {
-    return new TlsflightError('BAD_CREDENTIALS', `${what}: the key does not match the certificate`, { cause: err });
+    return ['BAD_CREDENTIALS', `${f.what}: the key does not match the certificate`];
   }
-  return new TlsflightError('BAD_CREDENTIALS', `cannot load ${what}: ${text}`, { cause: err });
+  // OpenSSL 3's decoders answer "unsupported" when no key format fits the bytes.
+  if (/unsupported|no start line/i.test(text)) {
+    return ['BAD_CREDENTIALS', `cannot load ${f.file}: no PEM private key in it (${text})`];
+  }
+  return ['BAD_CREDENTIALS', `cannot load ${f.what}: ${text}`];
 }

@@ -11,7 +11,10 @@ const OPENSSL_GROUPS: Record<string, string> = {
 };
 
 /** Summarises the main connection's handshake. */
-export function summarizeHandshake(o: ConnectionOutcome): { handshake: HandshakeInfo; findings: Finding[] } {
+export function summarizeHandshake(
+  o: ConnectionOutcome,
+  refusedForClientCertificate = false,
+): { handshake: HandshakeInfo; findings: Finding[] } {
   const t = o.transcript;
   const handshake: HandshakeInfo = {
     version: o.protocol ?? t.serverHello?.version ?? null,
@@ -25,7 +28,12 @@ export function summarizeHandshake(o: ConnectionOutcome): { handshake: Handshake
     flights: t.flights,
     alerts: t.alerts,
   };
-  return { handshake, findings: handshakeFindings(handshake, o) };
+  // A refusal for a missing or rejected client certificate is client auth's finding, so TLS 1.2
+  // (refused in the handshake) and TLS 1.3 (refused after it) read the same.
+  const findings = handshakeFindings(handshake, o).filter(
+    (f) => !(refusedForClientCertificate && f.id === 'handshake.failed'),
+  );
+  return { handshake, findings };
 }
 
 function ianaGroup(name: string | null): string | null {

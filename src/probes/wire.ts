@@ -13,18 +13,33 @@ export interface WireRecord {
   /** Clock time (ms, from the probe's clock) when the record's last byte was seen. */
   at: number;
   contentType: number;
-  /** Record-layer payload (still encrypted when protected). */
+  /** Record-layer payload (still encrypted when protected); empty when dropped. */
   payload: Buffer;
+  /** Length of a payload dropped to bound memory (see MAX_APP_DATA). */
+  droppedBytes?: number;
 }
 
 const HEADER = 5;
 /** RFC 8446 §5.1: records carry at most 2^14 + 256 bytes of ciphertext. */
 const MAX_RECORD = 16384 + 2048;
+const APPLICATION_DATA = 23;
+/**
+ * Bounds per direction, so a server that floods (tickets in a loop, an endless body) cannot
+ * grow a probe's memory: records past MAX_RECORDS are only counted, and application data past
+ * MAX_APP_DATA keeps its timing and length but not its bytes. Tickets and the first response
+ * bytes come well before either bound.
+ */
+const MAX_RECORDS = 4096;
+const MAX_APP_DATA = 256 * 1024;
 
 /** Splits a byte stream into TLS records; flags a stream that is not TLS. */
 class RecordFramer {
   private pending: Buffer = Buffer.alloc(0);
+  private kept = 0;
+  private appData = 0;
   notTls = false;
+  /** Records seen but not kept (past MAX_RECORDS). */
+  dropped = 0;
 
   constructor(
     private readonly from: 'client' | 'server',
@@ -42,10 +57,25 @@ class RecordFramer {
         return;
       }
       if (this.pending.length < HEADER + length) return;
-      const payload = Buffer.from(this.pending.subarray(HEADER, HEADER + length));
-      this.out.push({ from: this.from, at, contentType: type, payload });
+      this.keep(type, this.pending.subarray(HEADER, HEADER + length), at);
       this.pending = this.pending.subarray(HEADER + length);
     }
+  }
+
+  private keep(contentType: number, payload: Buffer, at: number): void {
+    if (this.kept >= MAX_RECORDS) {
+      this.dropped += 1;
+      return;
+    }
+    this.kept += 1;
+    if (contentType === APPLICATION_DATA) this.appData += payload.length;
+    const record: WireRecord = { from: this.from, at, contentType, payload: Buffer.alloc(0) };
+    if (contentType === APPLICATION_DATA && this.appData > MAX_APP_DATA) {
+      record.droppedBytes = payload.length;
+    } else {
+      record.payload = Buffer.from(payload);
+    }
+    this.out.push(record);
   }
 }
 
@@ -88,6 +118,11 @@ export class WireRecorder extends Duplex {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.socket.destroy();
     cb(err);
+  }
+
+  /** Records seen in either direction but not kept (a flood past MAX_RECORDS). */
+  get droppedRecords(): number {
+    return this.serverFramer.dropped + this.clientFramer.dropped;
   }
 
   /** True when the server answered with bytes that are not TLS records. */
