@@ -9,11 +9,14 @@ import { type ProbeOptions, probeOptions } from '../probe.js';
 import type { CredentialSpec } from '../probes/credentials.js';
 import type { SetupOptions } from '../probes/setup.js';
 import type { TargetSpec } from '../probes/target.js';
+import { type RoundTripFlags, toRoundTripOptions } from './round-trip-flags.js';
+import type { PoolFlags } from '../pool/options.js';
 
 /** Raw flag values as commander hands them over. */
-export interface ProbeFlags {
+export interface ProbeFlags extends RoundTripFlags, PoolFlags {
   sni?: string;
-  connectTo?: string;
+  /** Repeatable: the first is the main probe's address, all of them form a pool. */
+  connectTo?: string[];
   ca: string[];
   path: string;
   method: string;
@@ -36,7 +39,12 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function addProbeFlags(cmd: Command): Command {
   return cmd
     .option('--sni <name>', 'server name to send (default: the host, none for an IP)')
-    .option('--connect-to <ip>', 'connect to this address instead of resolving the host')
+    .option(
+      '--connect-to <ip>',
+      'connect to this address instead of resolving the host (repeat: a pool)',
+      collect,
+      [],
+    )
     .option('--ca <file>', 'extra trust anchors, PEM (repeatable)', collect, [])
     .option('--path <path>', 'HTTP path requested after the handshake', '/')
     .addOption(new Option('--method <method>', 'HTTP method').choices(['GET', 'HEAD']).default('GET'))
@@ -50,7 +58,19 @@ export function addProbeFlags(cmd: Command): Command {
     .option('--client-cert <file>', 'another client certificate to test (repeatable, pairs with --client-key)', collect, [])
     .option('--client-key <file>', 'key of the matching --client-cert', collect, [])
     .option('--no-ocsp', 'do not request an OCSP staple')
-    .option('--no-resumption', 'skip the resumption probe');
+    .option('--no-resumption', 'skip the resumption probe')
+    .option('--rtt <ms>', 'project visit times at these RTTs (comma list, repeatable)', collect, [])
+    .option('--responder-rtt <ms>', 'RTT to the OCSP responder in the projection (default: --rtt)')
+    .option('--ocsp-fetch', 'without a staple, time and verify the OCSP side trip a browser makes')
+    .option('--all-addresses', 'probe every address of the name (default: when it has several)')
+    .option('--no-all-addresses', 'probe only the first address')
+    .option('--pool <list>', 'terminators of the name: ip, ip:port or [v6]:port, comma-separated')
+    .option('--pool-max <n>', 'probe at most this many addresses (the matrix is n x n)', '8')
+    .option('--resumption-attempts <n>', 'reconnections in the resumption-rate chain (default 10)')
+    .option('--ticket-age <seconds>', 'hold a ticket this long, then check it still resumes')
+    .option('--samples <n>', 'full handshakes per address to catch intermittent stapling')
+    .option('--sample-pause <ms>', 'pause between --samples handshakes', '0')
+    .option('--idempotent', 'the route is safe to replay: accepted 0-RTT early data is no warning');
 }
 
 function positiveInt(value: string, flag: string, max = 600_000): number {
@@ -63,19 +83,24 @@ function positiveInt(value: string, flag: string, max = 600_000): number {
 
 /** Per-target probe options from flags. */
 export function toProbeOptions(target: TargetSpec, f: ProbeFlags): ProbeOptions {
-  if (f.connectTo !== undefined && !net.isIP(f.connectTo)) {
-    throw new TlsflightError('BAD_OPTION', `bad --connect-to '${f.connectTo}': expected an IP address`);
+  const badConnectTo = f.connectTo?.find((ip) => !net.isIP(ip));
+  if (badConnectTo !== undefined) {
+    throw new TlsflightError(
+      'BAD_OPTION',
+      `bad --connect-to '${badConnectTo}': expected an IP address`,
+    );
   }
   const alpn = f.alpn.split(',').map((s) => s.trim()).filter(Boolean);
   return probeOptions(target, {
     sni: f.sni ?? null,
-    connectTo: f.connectTo,
+    connectTo: f.connectTo?.[0],
     path: f.path.startsWith('/') ? f.path : `/${f.path}`,
     method: f.method as 'GET' | 'HEAD',
     alpn,
     timeoutMs: positiveInt(f.timeout, '--timeout'),
     requestOcsp: f.ocsp,
     resumption: f.resumption,
+    ...toRoundTripOptions(f),
   });
 }
 

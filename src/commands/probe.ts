@@ -10,6 +10,9 @@ import { renderText } from '../render/text.js';
 import { TlsflightError } from '../errors.js';
 import { exitCodeFor, formatOf, type OutputFlags, useColor, writeOutputFile } from './output.js';
 import { type ProbeFlags, toProbeOptions, toSetupOptions } from './probe-flags.js';
+import { toPoolRequest, withFirstMember } from '../pool/options.js';
+import { probePoolIfAsked } from '../pool/pool.js';
+import { probeAdvice } from './probe-advice.js';
 
 /** Renders a report in the chosen format. */
 export function renderReport(report: Report, flags: OutputFlags): string {
@@ -20,13 +23,22 @@ export function renderReport(report: Report, flags: OutputFlags): string {
 }
 
 /** Runs the probe command; returns the exit code. */
-export async function probeCommand(target: string, flags: ProbeFlags & OutputFlags, _cmd: Command): Promise<number> {
+export async function probeCommand(
+  target: string,
+  flags: ProbeFlags & OutputFlags & { shape?: string },
+  _cmd: Command,
+): Promise<number> {
   const spec = parseTarget(target);
-  const options = toProbeOptions(spec, flags);
+  const pool = toPoolRequest(flags, spec);
+  const options = withFirstMember(toProbeOptions(spec, flags), pool);
   const setup = prepareSetup(toSetupOptions(flags));
   const report = await runProbe(options, setup, defaultDeps);
   if (report.connectionError) throw new TlsflightError('CONNECT_FAILED', report.connectionError);
+  // The pool runs after the single-address report, which stays the report of the first address.
+  await probePoolIfAsked(report, pool, options, setup);
+  // Rotation findings join the report; --shape advice is a section after it (JSON stays the report).
+  const advice = probeAdvice(report, flags);
   await writeOutputFile(flags, renderJson(report));
-  process.stdout.write(renderReport(report, flags));
-  return exitCodeFor(report.findings, flags.failOn);
+  process.stdout.write(renderReport(report, flags) + advice.section);
+  return exitCodeFor([...report.findings, ...advice.findings], flags.failOn);
 }

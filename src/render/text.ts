@@ -1,6 +1,8 @@
 /** Renders a report as text for a terminal: facts per section, then findings worst first. */
 import { sortFindings } from '../report/findings.js';
 import type { Finding, Report, Severity } from '../report/model.js';
+import { poolSection } from './pool-text.js';
+import { roundTripSections } from './round-trips.js';
 
 /** How the text should look. */
 export interface TextOptions {
@@ -47,6 +49,8 @@ export function renderText(report: Report, options: TextOptions): string {
 
 /** Renderers for sections added by other consumers (flight model, pools, advice). */
 export const sectionRenderers: Array<(report: Report, paint: Paint) => string[]> = [];
+sectionRenderers.push(roundTripSections);
+sectionRenderers.push(poolSection);
 
 function header(r: Report, p: Paint): string {
   const t = r.target;
