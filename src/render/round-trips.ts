@@ -1,0 +1,98 @@
+/** Text sections for the flight model, the OCSP side trip and the what-if table. */
+import { INITIAL_WINDOW_BYTES } from '../model/flights.js';
+import { CONTROLS, SCENARIO } from '../model/whatif.js';
+import type { FlightModel, OcspSideTrip, Report, WhatIfRow } from '../report/model.js';
+
+/** The painter text.ts hands to section renderers (only the styles used here). */
+type Paint = (style: 'bold' | 'dim', text: string) => string;
+
+const num = (v: number | null | undefined, digits = 1) =>
+  v === null || v === undefined ? '-' : v.toFixed(digits);
+
+/** Every round-trip section the report has, in reading order. */
+export function roundTripSections(report: Report, paint: Paint): string[] {
+  const out: string[] = [];
+  if (report.flights) out.push(...flightLines(report.flights, report));
+  if (report.ocspSideTrip) out.push(sideTripLine(report.ocspSideTrip));
+  if (report.whatIf?.length) out.push(...whatIfTable(report.whatIf, paint));
+  return out;
+}
+
+function rttLine(f: FlightModel, report: Report): string {
+  if (f.rttMs === null) return 'RTT unknown';
+  const tcp = report.timing?.durations.tcp;
+  if (f.rttSource === 'tls-flights') {
+    const why =
+      (tcp ?? 0) < f.rttMs
+        ? 'answered at once: a userland delay or a TCP-terminating middlebox'
+        : 'slowed by something else than the path: a lost SYN or local load';
+    return `RTT ${num(f.rttMs)} ms from the TLS flight spacing (TCP connect took ${num(tcp)} ms, ${why})`;
+  }
+  return `RTT ${num(f.rttMs)} ms from TCP connect (agrees with the TLS flight spacing)`;
+}
+
+function flightLines(f: FlightModel, report: Report): string[] {
+  const r = f.roundTrips;
+  const p = f.phasesInRtt;
+  const window =
+    f.firstServerFlightBytes === null
+      ? ''
+      : f.exceedsInitialWindow
+        ? `; first server flight ${f.firstServerFlightBytes} B exceeds the ${INITIAL_WINDOW_BYTES} B initial window (+${r.extra} RTT)`
+        : `; first server flight ${f.firstServerFlightBytes} B fits the initial window`;
+  return [
+    `Round trips  tcp ${r.tcp} + tls ${r.tls ?? '-'} + http ${r.http ?? '-'} + extra ${r.extra} = ${r.total ?? '-'}${window}`,
+    `             ${rttLine(f, report)}`,
+    `             in RTT: dns ${num(p.dns, 2)} | tcp ${num(p.tcp, 2)} | tls ${num(p.tls, 2)} | server ${num(p.server, 2)}`,
+  ];
+}
+
+function sideTripLine(t: OcspSideTrip): string {
+  const phases = `dns ${num(t.phases.dns)} | connect ${num(t.phases.connect)} | response ${num(t.phases.response)}`;
+  const verdict = t.error
+    ? t.error
+    : `certStatus ${t.certStatus ?? '-'}, signature ${t.signatureValid ? 'valid' : 'INVALID'}`;
+  return `OCSP trip    ${t.url} ${num(t.ms)} ms (${phases}): ${verdict}`;
+}
+
+const cell = (text: string, width = 10) => text.padStart(width);
+
+function whatIfTable(rows: WhatIfRow[], paint: Paint): string[] {
+  const rtts = [...new Set(rows.map((r) => r.rttMs))];
+  const find = (scenario: string, rtt: number) =>
+    rows.find((r) => r.scenario === scenario && r.rttMs === rtt);
+  const line = (label: string, trips: string, rt: string, cells: string[], note = '') =>
+    `  ${label.padEnd(32)}${trips.padEnd(9)}${cell(rt, 4)}${cells.join('')}${note ? `  ${note}` : ''}`;
+  const header = rtts.map((r) => cell(`${r} ms`));
+  const out = [
+    paint('bold', 'What-if      network round trips × RTT (DNS and server time left out)'),
+    paint('dim', line('visit', '', 'RT', header)),
+  ];
+  for (const scenario of [SCENARIO.firstMeasured, SCENARIO.repeatMeasured]) {
+    const first = find(scenario, rtts[0]!);
+    if (!first) continue;
+    const ms = rtts.map((r) => cell(num(find(scenario, r)?.ms, 0)));
+    out.push(line(scenario, '', String(first.roundTrips), ms));
+  }
+  out.push(paint('dim', line('control saves', 'with↔w/o', 'RT', header)));
+  for (const control of CONTROLS) {
+    const pairs = rtts.map((r) => [find(control.with, r), find(control.without, r)] as const);
+    const [w, wo] = pairs[0]!;
+    if (!w || !wo) continue;
+    const saved = pairs.map(([a, b]) => cell(num(b!.ms - a!.ms, 0)));
+    const trips = `${w.roundTrips}↔${wo.roundTrips}`;
+    const state = controlState(w, wo, control.with.startsWith('next'));
+    out.push(line(control.name, trips, String(wo.roundTrips - w.roundTrips), saved, state));
+  }
+  if (find(SCENARIO.firstNoHrr, rtts[0]!)) out.push(paint('dim', TLS13_RESUMPTION_NOTE));
+  return out;
+}
+
+const TLS13_RESUMPTION_NOTE =
+  '  (TLS 1.3 resumes in 1 RTT like a full handshake: resumption saves the Certificate flight and its checks, not a round trip; 0-RTT would.)';
+
+/** Whether the endpoint already has the control, read from the savings against it. */
+function controlState(withRow: WhatIfRow, withoutRow: WhatIfRow, unknown: boolean): string {
+  if (unknown || withRow.roundTrips === withoutRow.roundTrips) return '';
+  return withRow.savedRoundTrips === 0 ? '(endpoint has it)' : '(endpoint lacks it)';
+}
