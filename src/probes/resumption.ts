@@ -85,7 +85,12 @@ function resumptionFindings(info: ResumptionInfo, version: string | null): Findi
   const out: Finding[] = [];
   const full = info.appconnectFullMs;
   const resumed = info.appconnectResumedMs;
-  if (info.offered === 'none') {
+  if (info.offered === 'none' && info.ticketsAfterFull.length > 0) {
+    // Node's client drops a session it cannot store (seen with leaves over ~10 KB).
+    out.push(finding('resumption.untested', 'info',
+      `${info.ticketsAfterFull.length} ticket(s) were issued, but the client kept no session to offer, so acceptance was not tested.`,
+      'Unknown whether returning clients resume; a very large certificate can stop some clients from storing the session.'));
+  } else if (info.offered === 'none') {
     out.push(finding('resumption.no-ticket', 'warn', `No session ticket was issued (${version ?? 'unknown version'}).`,
       'Every visit pays a full handshake: no shortcut for returning clients.'));
   } else if (info.resumed) {
