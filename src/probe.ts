@@ -171,6 +171,16 @@ function connectionError(o: ConnectionOutcome, run: Run): string | null {
 }
 
 async function fillReport(report: Report, run: Run, main: Attempt): Promise<void> {
+  // The parsed certificates stay inside analyzeMain: across the awaits below they would be
+  // kept alive for every probe in flight (a scan holds hundreds).
+  const findings = analyzeMain(report, run, main);
+  findings.push(...(await resumptionPart(report, run, main)));
+  findings.push(...(await clientAuthPart(report, run, main)));
+  report.findings.push(...findings);
+}
+
+/** Handshake, chain, staple and HTTP of the main connection. */
+function analyzeMain(report: Report, run: Run, main: Attempt): Finding[] {
   const { options, setup, deps } = run;
   const findings: Finding[] = [];
   const hs = summarizeHandshake(main.outcome, refusedForClientCertificate(main));
@@ -201,9 +211,7 @@ async function fillReport(report: Report, run: Run, main: Attempt): Promise<void
   report.stapling = stapling.stapling;
   findings.push(...stapling.findings);
   report.http = main.http.info;
-  findings.push(...(await resumptionPart(report, run, main)));
-  findings.push(...(await clientAuthPart(report, run, main)));
-  report.findings.push(...findings);
+  return findings;
 }
 
 async function resumptionPart(report: Report, run: Run, main: Attempt): Promise<Finding[]> {

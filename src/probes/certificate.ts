@@ -80,28 +80,43 @@ function sans(cert: x509.X509Certificate): string[] {
   return ext ? ext.names.items.map((n) => `${n.type === 'ip' ? 'IP' : 'DNS'}:${n.value}`) : [];
 }
 
-/** Everything the report shows about one certificate. */
+/**
+ * Everything the report shows about one certificate. A field whose extension or key does not
+ * decode gets an empty value and a line in `problems`: a malformed certificate is a finding.
+ */
 export function describeCertificate(c: ParsedCertificate, index: number): CertificateInfo {
-  const urls = accessUrls(c.peculiar);
-  const spki = c.node.publicKey.export({ type: 'spki', format: 'der' });
+  const problems: string[] = [];
+  const read = <T>(what: string, fallback: T, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      problems.push(`${what}: ${(err as Error).message.split('\n')[0]}`);
+      return fallback;
+    }
+  };
+  const urls = read('authorityInfoAccess', { ocsp: [], caIssuers: [] }, () => accessUrls(c.peculiar));
+  const spki = read('subjectPublicKeyInfo', null, () =>
+    c.node.publicKey.export({ type: 'spki', format: 'der' }),
+  );
   return {
     index,
-    subject: c.peculiar.subject,
-    issuer: c.peculiar.issuer,
-    subjectAltNames: sans(c.peculiar),
+    subject: read('subject', '', () => c.peculiar.subject),
+    issuer: read('issuer', '', () => c.peculiar.issuer),
+    subjectAltNames: read('subjectAltName', [], () => sans(c.peculiar)),
     serialNumber: c.peculiar.serialNumber.toUpperCase(),
     notBefore: c.peculiar.notBefore.toISOString(),
     notAfter: c.peculiar.notAfter.toISOString(),
-    key: keyInfo(c.node),
-    signatureAlgorithm: signatureName(c.peculiar),
+    key: read('subjectPublicKeyInfo', { type: 'unknown', bits: null }, () => keyInfo(c.node)),
+    signatureAlgorithm: read('signatureAlgorithm', 'unknown', () => signatureName(c.peculiar)),
     sha256: createHash('sha256').update(c.der).digest('hex'),
-    spkiSha256: createHash('sha256').update(spki).digest('hex'),
+    spkiSha256: spki ? createHash('sha256').update(spki).digest('hex') : '',
     bytes: c.der.length,
-    isCA: c.node.ca,
+    isCA: read('basicConstraints', false, () => c.node.ca),
     selfSigned: issued(c.node, c.node),
     ocspUrls: urls.ocsp,
     caIssuerUrls: urls.caIssuers,
-    mustStaple: mustStaple(c.peculiar),
+    mustStaple: read('tlsFeature', false, () => mustStaple(c.peculiar)),
+    problems,
   };
 }
 

@@ -132,6 +132,17 @@ function chainFindings(chain: ChainInfo, certs: ParsedCertificate[], input: Chai
     );
   }
   out.push(...expiryFindings(certs, input));
+  for (const cert of chain.certificates.filter((c) => c.problems.length > 0)) {
+    out.push(
+      finding(
+        'chain.malformed-certificate',
+        'fail',
+        `Certificate #${cert.index} does not decode cleanly (${cert.problems.join('; ')}).`,
+        'Strict clients reject the chain; others may ignore the broken field.',
+        { index: cert.index },
+      ),
+    );
+  }
   const explained = out.some((f) => f.id === EXPLAINED_BY[chain.trustError ?? '']);
   if (!chain.trusted && chain.complete && !explained) {
     out.push(

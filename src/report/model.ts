@@ -135,6 +135,8 @@ export interface CertificateInfo {
   ocspUrls: string[];
   caIssuerUrls: string[];
   mustStaple: boolean;
+  /** Fields that did not decode (a malformed extension or key); empty for a sound certificate. */
+  problems: string[];
 }
 
 export interface ChainInfo {
