@@ -45,9 +45,14 @@ export function buildProgram(): Command {
     .action(lazy(async () => (await import('./commands/probe.js')).probeCommand));
   withOutput(addProbeFlags(program.command('advise [target]')))
     .description('probe an endpoint (or read --report) and rank what to change for a traffic shape')
-    .addOption(shapeOption('traffic shape the decision matrix is applied for').makeOptionMandatory())
+    .addOption(
+      shapeOption('traffic shape the decision matrix is applied for').makeOptionMandatory(),
+    )
     .option('--report <file>', 'advise on a saved JSON report instead of probing')
-    .option('--previous <file>', 'an earlier report of the same endpoint (for two-report diagnoses)')
+    .option(
+      '--previous <file>',
+      'an earlier report of the same endpoint (for two-report diagnoses)',
+    )
     .action(lazy(async () => (await import('./commands/advise.js')).adviseCommand));
   addScanFlags(addProbeFlags(program.command('scan [file]')))
     .description('probe every host[:port] line of a file (or stdin: - or none), NDJSON to stdout')

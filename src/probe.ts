@@ -4,12 +4,13 @@
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type tls from 'node:tls';
+import { issued, type ParsedCertificate, parseCertificateDer } from './probes/certificate.js';
 import { analyzeChain } from './probes/chain.js';
 import { type Attempt, analyzeClientAuth, verdictOf } from './probes/client-auth.js';
 import { type ConnectionOutcome, runConnection } from './probes/connection.js';
-import { type ParsedCertificate, issued, parseCertificateDer } from './probes/certificate.js';
 import { summarizeHandshake } from './probes/handshake.js';
-import { emptyHttpObservation, httpExchange, type HttpObservation } from './probes/http.js';
+import { emptyHttpObservation, httpExchange } from './probes/http.js';
 import { probeResumption } from './probes/resumption.js';
 import type { ProbeSetup } from './probes/setup.js';
 import { analyzeStapling } from './probes/stapling.js';
@@ -19,7 +20,6 @@ import { finding } from './report/findings.js';
 import { type Finding, REPORT_VERSION, type Report } from './report/model.js';
 import { addRoundTrips, type RoundTripOptions } from './round-trips.js';
 import { TOOL_VERSION } from './version.js';
-import type tls from 'node:tls';
 
 /** Per-target options of a probe. */
 export interface ProbeOptions extends RoundTripOptions {
@@ -51,7 +51,10 @@ export const defaultDeps: ProbeDeps = {
 };
 
 /** Options with the defaults a user gets from the CLI. */
-export function probeOptions(target: TargetSpec, overrides: Partial<ProbeOptions> = {}): ProbeOptions {
+export function probeOptions(
+  target: TargetSpec,
+  overrides: Partial<ProbeOptions> = {},
+): ProbeOptions {
   return {
     target,
     path: '/',
@@ -75,12 +78,18 @@ interface Run {
 }
 
 /** Probes one target. Throws only TlsflightError for usage errors (e.g. DNS failure). */
-export async function runProbe(options: ProbeOptions, setup: ProbeSetup, deps = defaultDeps): Promise<Report> {
+export async function runProbe(
+  options: ProbeOptions,
+  setup: ProbeSetup,
+  deps = defaultDeps,
+): Promise<Report> {
   const startedAt = deps.now();
   const t0 = deps.clock();
   const now = () => deps.clock() - t0;
   const { host } = options.target;
-  const resolved = options.connectTo ? [options.connectTo] : await resolveTarget(host, deps.resolver);
+  const resolved = options.connectTo
+    ? [options.connectTo]
+    : await resolveTarget(host, deps.resolver);
   const namelookup = options.connectTo || net.isIP(host) ? 0 : now();
   const servername = options.sni ?? (net.isIP(host) ? null : host);
   const run: Run = { options, setup, deps, address: resolved[0]!, servername, now };
@@ -90,7 +99,9 @@ export async function runProbe(options: ProbeOptions, setup: ProbeSetup, deps = 
   const unreachable = connectionError(main.outcome, run);
   if (unreachable) {
     report.connectionError = unreachable;
-    report.findings.push(finding('connection.failed', 'fail', unreachable, 'No client can use this endpoint.'));
+    report.findings.push(
+      finding('connection.failed', 'fail', unreachable, 'No client can use this endpoint.'),
+    );
     return report;
   }
   await fillReport(report, run, main);
@@ -98,7 +109,12 @@ export async function runProbe(options: ProbeOptions, setup: ProbeSetup, deps = 
   return report;
 }
 
-function emptyReport(o: ProbeOptions, startedAt: Date, sni: string | null, resolved: string[]): Report {
+function emptyReport(
+  o: ProbeOptions,
+  startedAt: Date,
+  sni: string | null,
+  resolved: string[],
+): Report {
   return {
     reportVersion: REPORT_VERSION,
     tool: { name: 'tlsflight', version: TOOL_VERSION },
@@ -166,7 +182,8 @@ function connectionError(o: ConnectionOutcome, run: Run): string | null {
   if (!o.failure) return null;
   if (o.failure.stage === 'connect') return `cannot connect to ${where}: ${o.failure.message}`;
   if (o.failure.stage === 'not-tls') return `${where} does not speak TLS: ${o.failure.message}`;
-  const serverSpoke = o.transcript.messages.some((m) => m.from === 'server') || o.transcript.alerts.length > 0;
+  const serverSpoke =
+    o.transcript.messages.some((m) => m.from === 'server') || o.transcript.alerts.length > 0;
   return serverSpoke ? null : `TLS handshake with ${where} failed: ${o.failure.message}`;
 }
 
@@ -231,7 +248,10 @@ async function clientAuthPart(report: Report, run: Run, main: Attempt): Promise<
   const anonymous = creds.length > 0 && requested ? await attempt(run, run.setup.base) : main;
   const offered = [];
   for (const [i, c] of creds.entries()) {
-    offered.push({ credential: c.credential, attempt: i === 0 ? main : await attempt(run, c.context) });
+    offered.push({
+      credential: c.credential,
+      attempt: i === 0 ? main : await attempt(run, c.context),
+    });
   }
   const result = analyzeClientAuth({ anonymous, offered, now: run.deps.now() });
   report.clientAuth = result.clientAuth;

@@ -98,6 +98,7 @@ describe('a complete chain sent in order', () => {
       ocspUrls: [OCSP_URL],
       caIssuerUrls: [CA_ISSUERS_URL],
       mustStaple: false,
+      problems: [],
     });
     assert.equal(report.chain!.certificates[1]!.subject, INTERMEDIATE);
     assert.equal(report.chain!.certificates[1]!.isCA, true);

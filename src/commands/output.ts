@@ -19,7 +19,9 @@ export interface OutputFlags {
 
 /** Declares the output flags. */
 export const outputOptions = () => [
-  new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'),
+  new Option('--format <format>', 'output format')
+    .choices(['text', 'json', 'markdown'])
+    .default('text'),
   new Option('--json', 'same as --format json'),
   new Option('--output <file>', 'also write the JSON report to this file (atomically)'),
   new Option('--no-color', 'no colours in text output'),

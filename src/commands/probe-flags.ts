@@ -5,12 +5,12 @@
 import net from 'node:net';
 import { type Command, Option } from 'commander';
 import { TlsflightError } from '../errors.js';
+import type { PoolFlags } from '../pool/options.js';
 import { type ProbeOptions, probeOptions } from '../probe.js';
 import type { CredentialSpec } from '../probes/credentials.js';
 import type { SetupOptions } from '../probes/setup.js';
 import type { TargetSpec } from '../probes/target.js';
 import { type RoundTripFlags, toRoundTripOptions } from './round-trip-flags.js';
-import type { PoolFlags } from '../pool/options.js';
 
 /** Raw flag values as commander hands them over. */
 export interface ProbeFlags extends RoundTripFlags, PoolFlags {
@@ -47,7 +47,9 @@ export function addProbeFlags(cmd: Command): Command {
     )
     .option('--ca <file>', 'extra trust anchors, PEM (repeatable)', collect, [])
     .option('--path <path>', 'HTTP path requested after the handshake', '/')
-    .addOption(new Option('--method <method>', 'HTTP method').choices(['GET', 'HEAD']).default('GET'))
+    .addOption(
+      new Option('--method <method>', 'HTTP method').choices(['GET', 'HEAD']).default('GET'),
+    )
     .addOption(new Option('--tls <version>', 'pin the TLS version').choices(['1.2', '1.3']))
     .option('--alpn <list>', 'ALPN protocols to offer, comma-separated', 'h2,http/1.1')
     .option('--timeout <ms>', 'time limit per phase, in ms', '10000')
@@ -55,7 +57,12 @@ export function addProbeFlags(cmd: Command): Command {
     .option('--key <file>', 'client private key, PEM (with --cert)')
     .option('--pfx <file>', 'client certificate and key, PKCS#12')
     .option('--passphrase-file <file>', 'file holding the passphrase of --key or --pfx')
-    .option('--client-cert <file>', 'another client certificate to test (repeatable, pairs with --client-key)', collect, [])
+    .option(
+      '--client-cert <file>',
+      'another client certificate to test (repeatable, pairs with --client-key)',
+      collect,
+      [],
+    )
     .option('--client-key <file>', 'key of the matching --client-cert', collect, [])
     .option('--no-ocsp', 'do not request an OCSP staple')
     .option('--no-resumption', 'skip the resumption probe')
@@ -76,7 +83,10 @@ export function addProbeFlags(cmd: Command): Command {
 function positiveInt(value: string, flag: string, max = 600_000): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0 || n > max) {
-    throw new TlsflightError('BAD_OPTION', `bad ${flag} '${value}': expected a whole number from 1 to ${max}`);
+    throw new TlsflightError(
+      'BAD_OPTION',
+      `bad ${flag} '${value}': expected a whole number from 1 to ${max}`,
+    );
   }
   return n;
 }
@@ -90,7 +100,10 @@ export function toProbeOptions(target: TargetSpec, f: ProbeFlags): ProbeOptions 
       `bad --connect-to '${badConnectTo}': expected an IP address`,
     );
   }
-  const alpn = f.alpn.split(',').map((s) => s.trim()).filter(Boolean);
+  const alpn = f.alpn
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return probeOptions(target, {
     sni: f.sni ?? null,
     connectTo: f.connectTo?.[0],
@@ -111,7 +124,10 @@ export function toSetupOptions(f: ProbeFlags): SetupOptions {
     credentials.push({ cert: f.cert, key: f.key, pfx: f.pfx, passphraseFile: f.passphraseFile });
   }
   if (f.clientCert.length !== f.clientKey.length) {
-    throw new TlsflightError('BAD_OPTION', 'each --client-cert needs its --client-key, in the same order');
+    throw new TlsflightError(
+      'BAD_OPTION',
+      'each --client-cert needs its --client-key, in the same order',
+    );
   }
   f.clientCert.forEach((cert, i) => {
     credentials.push({ cert, key: f.clientKey[i], passphraseFile: f.passphraseFile });

@@ -1,18 +1,18 @@
 /** `tlsflight probe HOST[:PORT]`: one first-handshake report. */
 import type { Command } from 'commander';
+import { TlsflightError } from '../errors.js';
+import { toPoolRequest, withFirstMember } from '../pool/options.js';
+import { probePoolIfAsked } from '../pool/pool.js';
 import { defaultDeps, runProbe } from '../probe.js';
 import { prepareSetup } from '../probes/setup.js';
 import { parseTarget } from '../probes/target.js';
-import type { Report } from '../report/model.js';
 import { renderJson } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { renderText } from '../render/text.js';
-import { TlsflightError } from '../errors.js';
+import type { Report } from '../report/model.js';
 import { exitCodeFor, formatOf, type OutputFlags, useColor, writeOutputFile } from './output.js';
-import { type ProbeFlags, toProbeOptions, toSetupOptions } from './probe-flags.js';
-import { toPoolRequest, withFirstMember } from '../pool/options.js';
-import { probePoolIfAsked } from '../pool/pool.js';
 import { probeAdvice } from './probe-advice.js';
+import { type ProbeFlags, toProbeOptions, toSetupOptions } from './probe-flags.js';
 
 /** Renders a report in the chosen format. */
 export function renderReport(report: Report, flags: OutputFlags): string {

@@ -23,7 +23,11 @@ export interface ParsedCertificate {
 /** Parses DER; returns null for bytes that are not a certificate. */
 export function parseCertificateDer(der: Buffer): ParsedCertificate | null {
   try {
-    return { der, node: new NodeX509(der), peculiar: new x509.X509Certificate(new Uint8Array(der)) };
+    return {
+      der,
+      node: new NodeX509(der),
+      peculiar: new x509.X509Certificate(new Uint8Array(der)),
+    };
   } catch {
     return null;
   }
@@ -94,7 +98,9 @@ export function describeCertificate(c: ParsedCertificate, index: number): Certif
       return fallback;
     }
   };
-  const urls = read('authorityInfoAccess', { ocsp: [], caIssuers: [] }, () => accessUrls(c.peculiar));
+  const urls = read('authorityInfoAccess', { ocsp: [], caIssuers: [] }, () =>
+    accessUrls(c.peculiar),
+  );
   const spki = read('subjectPublicKeyInfo', null, () =>
     c.node.publicKey.export({ type: 'spki', format: 'der' }),
   );

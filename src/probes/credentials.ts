@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { describeError, type ErrorCode, TlsflightError } from '../errors.js';
-import { parseCertificateDer, type ParsedCertificate } from './certificate.js';
+import { type ParsedCertificate, parseCertificateDer } from './certificate.js';
 
 /** Where the user said the credential is. */
 export interface CredentialSpec {
@@ -27,7 +27,9 @@ function readFile(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new TlsflightError('BAD_FILE', `cannot read ${what} ${path}: ${describeError(err)}`, { cause: err });
+    throw new TlsflightError('BAD_FILE', `cannot read ${what} ${path}: ${describeError(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -39,7 +41,9 @@ function pemBlocks(pem: string): Buffer[] {
 /** Loads and validates a credential; throws TlsflightError on any problem. */
 export function loadCredential(spec: CredentialSpec): Credential {
   const passphrase = spec.passphraseFile
-    ? readFile(spec.passphraseFile, 'passphrase file').toString('utf8').replace(/\r?\n$/, '')
+    ? readFile(spec.passphraseFile, 'passphrase file')
+        .toString('utf8')
+        .replace(/\r?\n$/, '')
     : undefined;
   if (spec.pfx) return loadPfx(spec.pfx, passphrase);
   if (!spec.cert || !spec.key) {
@@ -95,15 +99,20 @@ type Problem = [ErrorCode, string];
 
 function credentialError(err: unknown, f: CheckedFile): TlsflightError {
   const text = reason(err);
-  const [code, message] = passphraseProblem(text, f) ?? pkcs12Problem(text, f) ?? keyProblem(text, f);
+  const [code, message] =
+    passphraseProblem(text, f) ?? pkcs12Problem(text, f) ?? keyProblem(text, f);
   return new TlsflightError(code, message, { cause: err });
 }
 
 /** TLS-FACTS: a wrong PKCS#12 passphrase throws "mac verify failure" without a code. */
 function passphraseProblem(text: string, f: CheckedFile): Problem | null {
-  if (!/mac verify failure|bad decrypt|interrupted or cancelled|bad password/i.test(text)) return null;
+  if (!/mac verify failure|bad decrypt|interrupted or cancelled|bad password/i.test(text))
+    return null;
   if (f.passphrase === undefined) {
-    return ['BAD_PASSPHRASE', `cannot decrypt ${f.file}: it is encrypted and no --passphrase-file was given (${text})`];
+    return [
+      'BAD_PASSPHRASE',
+      `cannot decrypt ${f.file}: it is encrypted and no --passphrase-file was given (${text})`,
+    ];
   }
   return ['BAD_PASSPHRASE', `cannot decrypt ${f.what}: wrong passphrase (${text})`];
 }
@@ -115,7 +124,10 @@ function pkcs12Problem(text: string, f: CheckedFile): Problem | null {
     // Two steps: piped, `pkcs12 -export` reads stdin for the key first and misses the cert.
     const reexport = `openssl pkcs12 -legacy -in ${f.file} -nodes -out plain.pem && openssl pkcs12 -export -in plain.pem -out new.p12`;
     const how = `re-export it ('${reexport}', then delete plain.pem) or run with NODE_OPTIONS=--openssl-legacy-provider`;
-    return ['LEGACY_PKCS12', `cannot load ${f.file}: it uses legacy encryption (RC2/3DES) that OpenSSL 3 refuses by default; ${how} (${text})`];
+    return [
+      'LEGACY_PKCS12',
+      `cannot load ${f.file}: it uses legacy encryption (RC2/3DES) that OpenSSL 3 refuses by default; ${how} (${text})`,
+    ];
   }
   if (/wrong tag|too long|not enough data/i.test(text)) {
     return ['BAD_CREDENTIALS', `cannot load ${f.file}: not a PKCS#12 file (${text})`];

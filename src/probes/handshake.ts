@@ -44,26 +44,55 @@ function handshakeFindings(h: HandshakeInfo, o: ConnectionOutcome): Finding[] {
   const out: Finding[] = [];
   if (o.failure) {
     const alert = h.alerts.find((a) => a.from === 'server');
-    out.push(finding('handshake.failed', 'fail',
-      `The handshake failed: ${alert ? `server sent ${alert.description}` : o.failure.message}.`,
-      'Clients configured like this probe cannot connect at all.', { code: o.failure.code }));
+    out.push(
+      finding(
+        'handshake.failed',
+        'fail',
+        `The handshake failed: ${alert ? `server sent ${alert.description}` : o.failure.message}.`,
+        'Clients configured like this probe cannot connect at all.',
+        { code: o.failure.code },
+      ),
+    );
     return out;
   }
   if (h.version === 'TLSv1.2') {
-    out.push(finding('handshake.tls12', 'warn', 'TLS 1.2 was negotiated; a full handshake takes 2 round trips.',
-      'TLS 1.3 would save one RTT (about 300 ms at 300 ms RTT) on every first connection.'));
+    out.push(
+      finding(
+        'handshake.tls12',
+        'warn',
+        'TLS 1.2 was negotiated; a full handshake takes 2 round trips.',
+        'TLS 1.3 would save one RTT (about 300 ms at 300 ms RTT) on every first connection.',
+      ),
+    );
   } else if (h.version && h.version !== 'TLSv1.3') {
-    out.push(finding('handshake.legacy-version', 'fail', `${h.version} was negotiated.`,
-      'Deprecated protocol (RFC 8996); modern clients refuse it, and it costs 2 round trips.'));
+    out.push(
+      finding(
+        'handshake.legacy-version',
+        'fail',
+        `${h.version} was negotiated.`,
+        'Deprecated protocol (RFC 8996); modern clients refuse it, and it costs 2 round trips.',
+      ),
+    );
   }
   if (h.helloRetryRequest) {
-    out.push(finding('handshake.hello-retry', 'warn',
-      `The server answered with a HelloRetryRequest (asked for ${h.group ?? 'another group'}).`,
-      'One extra round trip before the handshake proper: prefer X25519 first in the server group list.'));
+    out.push(
+      finding(
+        'handshake.hello-retry',
+        'warn',
+        `The server answered with a HelloRetryRequest (asked for ${h.group ?? 'another group'}).`,
+        'One extra round trip before the handshake proper: prefer X25519 first in the server group list.',
+      ),
+    );
   }
   if (h.alpn === null) {
-    out.push(finding('handshake.no-alpn', 'info', 'No ALPN protocol was negotiated.',
-      'Clients fall back to HTTP/1.1; no HTTP/2 multiplexing over the one connection.'));
+    out.push(
+      finding(
+        'handshake.no-alpn',
+        'info',
+        'No ALPN protocol was negotiated.',
+        'Clients fall back to HTTP/1.1; no HTTP/2 multiplexing over the one connection.',
+      ),
+    );
   }
   return out;
 }

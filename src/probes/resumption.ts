@@ -8,7 +8,10 @@ import type { Finding, ResumptionInfo, TicketInfo } from '../report/model.js';
 import type { ConnectionOutcome } from './connection.js';
 
 /** Connects again offering `session`; `noTicket` disables tickets to test the ID cache. */
-export type Reconnect = (session: Buffer | undefined, noTicket: boolean) => Promise<ConnectionOutcome>;
+export type Reconnect = (
+  session: Buffer | undefined,
+  noTicket: boolean,
+) => Promise<ConnectionOutcome>;
 
 /** Tickets the server sent on one connection, timed from that connection's handshake. */
 export function ticketsOf(outcome: ConnectionOutcome): TicketInfo[] {
@@ -25,7 +28,9 @@ export function resumedBy(outcome: ConnectionOutcome): boolean {
   const t = outcome.transcript;
   if (outcome.appconnectAt === null) return false;
   if (t.tls13) return t.serverHello?.pskAccepted ?? outcome.resumed;
-  return outcome.resumed || (t.certificates === null && t.serverHello !== null && t.messages.length > 0);
+  return (
+    outcome.resumed || (t.certificates === null && t.serverHello !== null && t.messages.length > 0)
+  );
 }
 
 /** Runs the resumption probe after a full handshake `full`. */
@@ -33,7 +38,11 @@ export async function probeResumption(full: ConnectionOutcome, reconnect: Reconn
   const info = emptyInfo(full);
   const session = full.sessions.at(-1)?.session;
   const tls12 = full.protocol === 'TLSv1.2';
-  info.offered = !session ? 'none' : tls12 && info.ticketsAfterFull.length === 0 ? 'session-id' : 'ticket';
+  info.offered = !session
+    ? 'none'
+    : tls12 && info.ticketsAfterFull.length === 0
+      ? 'session-id'
+      : 'ticket';
   if (session) {
     const second = await reconnect(session, false);
     info.attempted = true;
@@ -41,7 +50,8 @@ export async function probeResumption(full: ConnectionOutcome, reconnect: Reconn
     info.appconnectResumedMs = handshakeMs(second);
     info.ticketsAfterResumed = second.transcript.tickets.length;
     info.error = second.failure?.message ?? null;
-    if (info.resumed) info.mechanism = tls12 ? (info.offered === 'ticket' ? 'ticket' : 'session-id') : 'psk';
+    if (info.resumed)
+      info.mechanism = tls12 ? (info.offered === 'ticket' ? 'ticket' : 'session-id') : 'psk';
   }
   if (tls12) info.sessionIdResumed = await sessionIdOnly(reconnect);
   return { resumption: info, findings: resumptionFindings(info, full.protocol) };
@@ -74,7 +84,9 @@ function emptyInfo(full: ConnectionOutcome): ResumptionInfo {
 
 /** TLS handshake duration (appconnect - connect) of one connection. */
 export function handshakeMs(o: ConnectionOutcome): number | null {
-  return o.appconnectAt !== null && o.connectAt !== null ? round(o.appconnectAt - o.connectAt) : null;
+  return o.appconnectAt !== null && o.connectAt !== null
+    ? round(o.appconnectAt - o.connectAt)
+    : null;
 }
 
 function round(ms: number): number {
@@ -87,33 +99,78 @@ function resumptionFindings(info: ResumptionInfo, version: string | null): Findi
   const resumed = info.appconnectResumedMs;
   if (info.offered === 'none' && info.ticketsAfterFull.length > 0) {
     // Node's client drops a session it cannot store (seen with leaves over ~10 KB).
-    out.push(finding('resumption.untested', 'info',
-      `${info.ticketsAfterFull.length} ticket(s) were issued, but the client kept no session to offer, so acceptance was not tested.`,
-      'Unknown whether returning clients resume; a very large certificate can stop some clients from storing the session.'));
+    out.push(
+      finding(
+        'resumption.untested',
+        'info',
+        `${info.ticketsAfterFull.length} ticket(s) were issued, but the client kept no session to offer, so acceptance was not tested.`,
+        'Unknown whether returning clients resume; a very large certificate can stop some clients from storing the session.',
+      ),
+    );
   } else if (info.offered === 'none') {
-    out.push(finding('resumption.no-ticket', 'warn', `No session ticket was issued (${version ?? 'unknown version'}).`,
-      'Every visit pays a full handshake: no shortcut for returning clients.'));
+    out.push(
+      finding(
+        'resumption.no-ticket',
+        'warn',
+        `No session ticket was issued (${version ?? 'unknown version'}).`,
+        'Every visit pays a full handshake: no shortcut for returning clients.',
+      ),
+    );
   } else if (info.resumed) {
-    const saved = full !== null && resumed !== null ? `TLS ${full} ms full, ${resumed} ms resumed` : 'resumed';
-    out.push(finding('resumption.resumed', 'ok', `Session resumed with ${info.mechanism} (${saved}).`,
-      'Returning clients skip the certificate flight and its verification.',
-      { fullMs: full, resumedMs: resumed }));
+    const saved =
+      full !== null && resumed !== null ? `TLS ${full} ms full, ${resumed} ms resumed` : 'resumed';
+    out.push(
+      finding(
+        'resumption.resumed',
+        'ok',
+        `Session resumed with ${info.mechanism} (${saved}).`,
+        'Returning clients skip the certificate flight and its verification.',
+        { fullMs: full, resumedMs: resumed },
+      ),
+    );
   } else {
-    const what = info.offered === 'ticket' ? 'A ticket was issued but not accepted' : 'The session ID was not resumed';
-    out.push(finding('resumption.not-accepted', 'warn', `${what} on the next connection.`,
-      'Returning clients pay a full handshake although the server promised a shortcut (rotating or unshared ticket keys?).'));
+    const what =
+      info.offered === 'ticket'
+        ? 'A ticket was issued but not accepted'
+        : 'The session ID was not resumed';
+    out.push(
+      finding(
+        'resumption.not-accepted',
+        'warn',
+        `${what} on the next connection.`,
+        'Returning clients pay a full handshake although the server promised a shortcut (rotating or unshared ticket keys?).',
+      ),
+    );
   }
   if (version === 'TLSv1.3' && info.resumed && info.ticketsAfterResumed === 0) {
-    out.push(finding('resumption.no-ticket-on-resume', 'info', 'No new ticket was issued on the resumed handshake.',
-      'A client that does not reuse tickets pays a full handshake on every second connection.'));
+    out.push(
+      finding(
+        'resumption.no-ticket-on-resume',
+        'info',
+        'No new ticket was issued on the resumed handshake.',
+        'A client that does not reuse tickets pays a full handshake on every second connection.',
+      ),
+    );
   }
   if (info.sessionIdResumed === false && info.offered === 'ticket') {
-    out.push(finding('resumption.no-session-id-cache', 'info', 'TLS 1.2 session IDs are not resumed (tickets only).',
-      'Clients that disable tickets pay a full handshake each time.'));
+    out.push(
+      finding(
+        'resumption.no-session-id-cache',
+        'info',
+        'TLS 1.2 session IDs are not resumed (tickets only).',
+        'Clients that disable tickets pay a full handshake each time.',
+      ),
+    );
   }
   if (info.earlyDataAdvertised) {
-    out.push(finding('resumption.early-data-advertised', 'info', 'Tickets advertise 0-RTT early data (max_early_data > 0).',
-      'Saves one RTT on resumption, but early data can be replayed: only idempotent requests belong there.'));
+    out.push(
+      finding(
+        'resumption.early-data-advertised',
+        'info',
+        'Tickets advertise 0-RTT early data (max_early_data > 0).',
+        'Saves one RTT on resumption, but early data can be replayed: only idempotent requests belong there.',
+      ),
+    );
   }
   return out;
 }

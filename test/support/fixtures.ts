@@ -27,10 +27,7 @@ export interface PkiFixture {
 }
 
 /** Creates a PKI and writes it; the folder is removed after the test (or suite). */
-export async function pkiFixture(
-  t: AfterHook,
-  ocspUrl?: string,
-): Promise<PkiFixture> {
+export async function pkiFixture(t: AfterHook, ocspUrl?: string): Promise<PkiFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tlsflight-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const pki = await createLabPki({ ocspUrl });
