@@ -52,7 +52,8 @@ async function openList(
 
 /** One target as `tlsflight probe` would do it, pool included, but unreachable is data here. */
 async function probeTarget(spec: TargetSpec, flags: ScanFlags, setup: ProbeSetup): Promise<Report> {
-  const pool = toPoolRequest(flags, spec);
+  // Bulk scans probe one address per name unless --all-addresses asks for the whole pool.
+  const pool = toPoolRequest({ ...flags, allAddresses: flags.allAddresses ?? false }, spec);
   const options = withFirstMember(toProbeOptions(spec, flags), pool);
   const report = await runProbe(options, setup, defaultDeps);
   if (!report.connectionError) await probePoolIfAsked(report, pool, options, setup);
