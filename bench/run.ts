@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchFuzz } from './fuzz.js';
 import { benchHandshakes } from './handshakes.js';
+import { benchPeers } from './peers.js';
 import { benchRss } from './rss.js';
 import { benchStartup } from './startup.js';
 import { type BenchResult, markdown, printResult, run } from './support/common.js';
@@ -31,6 +32,7 @@ async function roundTrips(): Promise<BenchResult> {
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
   startup: benchStartup,
+  peers: benchPeers,
   handshakes: benchHandshakes,
   timing: benchTiming,
   rss: benchRss,

@@ -19,7 +19,8 @@ export interface SetupOptions {
 /** Contexts and trust material shared by every connection of one configuration. */
 export interface ProbeSetup {
   base: tls.SecureContext;
-  noTicket: tls.SecureContext;
+  /** Tickets disabled, to test the TLS 1.2 session-ID cache alone. */
+  readonly noTicket: tls.SecureContext;
   credentials: Array<{ credential: Credential; context: tls.SecureContext }>;
   /** Trust anchors, parsed on first use (after the handshakes). */
   anchors: () => NodeX509[];
@@ -71,9 +72,17 @@ export function prepareSetup(options: SetupOptions): ProbeSetup {
     return { credential, context: tls.createSecureContext({ ...common, ...credential.options }) };
   });
   let anchors: NodeX509[] | null = null;
+  let noTicket: tls.SecureContext | null = null;
   return {
     base: tls.createSecureContext(common),
-    noTicket: tls.createSecureContext({ ...common, secureOptions: constants.SSL_OP_NO_TICKET }),
+    // Built on first use: only TLS 1.2 endpoints need it, and each context parses every root.
+    get noTicket() {
+      noTicket ??= tls.createSecureContext({
+        ...common,
+        secureOptions: constants.SSL_OP_NO_TICKET,
+      });
+      return noTicket;
+    },
     credentials,
     anchors: () => {
       rootCache ??= tls.rootCertificates.map((pem) => new NodeX509(pem));
