@@ -217,6 +217,11 @@ function analyzeMain(report: Report, run: Run, main: Attempt): Finding[] {
   });
   report.chain = chain.chain;
   findings.push(...chain.findings);
+  // No certificate seen (the handshake failed first): there is no staple question to answer.
+  if (certs.length === 0) {
+    report.http = main.http.info;
+    return findings;
+  }
   const stapling = analyzeStapling({
     requested: options.requestOcsp,
     staple: main.outcome.transcript.staple ?? main.outcome.ocspEvent,

@@ -125,12 +125,16 @@ function h2Request(socket: tls.TLSSocket, plan: HttpPlan, obs: HttpObservation):
       obs.bodyBytes += chunk.length;
       if (obs.bodyBytes > plan.maxBodyBytes) req.close();
     });
-    req.on('end', () => {
-      obs.endAt = plan.now();
+    // A server refusing the client certificate after a TLS 1.3 handshake just closes: the
+    // stream then ends without a response, which is an error, not an empty answer.
+    const settle = () => {
+      if (obs.headersAt === null) return reject(new Error('connection closed before a response'));
+      obs.endAt ??= plan.now();
       session.close();
       resolve();
-    });
-    req.on('close', () => resolve());
+    };
+    req.on('end', settle);
+    req.on('close', settle);
     req.on('error', reject);
     req.end();
   });

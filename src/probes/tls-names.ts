@@ -20,35 +20,42 @@ export const HANDSHAKE_TYPES: Record<number, string> = {
 
 /** Named groups (IANA "TLS Supported Groups"), in the spelling Node's getEphemeralKeyInfo uses. */
 export const GROUPS: Record<number, string> = {
-  23: 'P-256',
-  24: 'P-384',
-  25: 'P-521',
-  29: 'X25519',
-  30: 'X448',
-  256: 'ffdhe2048',
-  257: 'ffdhe3072',
-  258: 'ffdhe4096',
-  4588: 'X25519MLKEM768',
+  0x0017: 'P-256',
+  0x0018: 'P-384',
+  0x0019: 'P-521',
+  0x001d: 'X25519',
+  0x001e: 'X448',
+  0x0100: 'ffdhe2048',
+  0x0101: 'ffdhe3072',
+  0x0102: 'ffdhe4096',
+  0x11ec: 'X25519MLKEM768',
 };
 
 /** Signature schemes (RFC 8446 §4.2.3). */
 export const SIGNATURE_SCHEMES: Record<number, string> = {
-  513: 'rsa_pkcs1_sha1',
-  515: 'ecdsa_sha1',
-  1025: 'rsa_pkcs1_sha256',
-  1281: 'rsa_pkcs1_sha384',
-  1537: 'rsa_pkcs1_sha512',
-  1027: 'ecdsa_secp256r1_sha256',
-  1283: 'ecdsa_secp384r1_sha384',
-  1539: 'ecdsa_secp521r1_sha512',
-  2052: 'rsa_pss_rsae_sha256',
-  2053: 'rsa_pss_rsae_sha384',
-  2054: 'rsa_pss_rsae_sha512',
-  2055: 'ed25519',
-  2056: 'ed448',
-  2057: 'rsa_pss_pss_sha256',
-  2058: 'rsa_pss_pss_sha384',
-  2059: 'rsa_pss_pss_sha512',
+  0x0201: 'rsa_pkcs1_sha1',
+  0x0203: 'ecdsa_sha1',
+  // TLS 1.2 hash/signature pairs (RFC 5246 §7.4.1.4.1) with no RFC 8446 name.
+  0x0301: 'rsa_pkcs1_sha224',
+  0x0302: 'dsa_sha224',
+  0x0303: 'ecdsa_sha224',
+  0x0402: 'dsa_sha256',
+  0x0502: 'dsa_sha384',
+  0x0602: 'dsa_sha512',
+  0x0401: 'rsa_pkcs1_sha256',
+  0x0501: 'rsa_pkcs1_sha384',
+  0x0601: 'rsa_pkcs1_sha512',
+  0x0403: 'ecdsa_secp256r1_sha256',
+  0x0503: 'ecdsa_secp384r1_sha384',
+  0x0603: 'ecdsa_secp521r1_sha512',
+  0x0804: 'rsa_pss_rsae_sha256',
+  0x0805: 'rsa_pss_rsae_sha384',
+  0x0806: 'rsa_pss_rsae_sha512',
+  0x0807: 'ed25519',
+  0x0808: 'ed448',
+  0x0809: 'rsa_pss_pss_sha256',
+  0x080a: 'rsa_pss_pss_sha384',
+  0x080b: 'rsa_pss_pss_sha512',
 };
 
 /** Alert descriptions (RFC 8446 §6). */
@@ -84,10 +91,10 @@ export const ALERTS: Record<number, string> = {
 
 /** Protocol versions as Node spells them. */
 export const VERSIONS: Record<number, string> = {
-  769: 'TLSv1',
-  770: 'TLSv1.1',
-  771: 'TLSv1.2',
-  772: 'TLSv1.3',
+  0x0301: 'TLSv1',
+  0x0302: 'TLSv1.1',
+  0x0303: 'TLSv1.2',
+  0x0304: 'TLSv1.3',
 };
 
 /** A name from one of the tables, or the code point in hex. */

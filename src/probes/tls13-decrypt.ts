@@ -12,9 +12,9 @@ interface SuiteParams {
 }
 
 const SUITES: Record<number, SuiteParams> = {
-  4865: { aead: 'aes-128-gcm', hash: 'sha256', keyLength: 16 },
-  4866: { aead: 'aes-256-gcm', hash: 'sha384', keyLength: 32 },
-  4867: { aead: 'chacha20-poly1305', hash: 'sha256', keyLength: 32 },
+  0x1301: { aead: 'aes-128-gcm', hash: 'sha256', keyLength: 16 },
+  0x1302: { aead: 'aes-256-gcm', hash: 'sha384', keyLength: 32 },
+  0x1303: { aead: 'chacha20-poly1305', hash: 'sha256', keyLength: 32 },
 };
 
 /** Secrets from the keylog, by NSS label (CLIENT_HANDSHAKE_TRAFFIC_SECRET, ...). */
