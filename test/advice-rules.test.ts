@@ -6,12 +6,11 @@
  * local server cannot cheaply produce (pools, early data, CA lists, an untrusted chain).
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { advise } from '../src/advice/advise.js';
 import { renderAdviceMarkdown, renderAdviceText } from '../src/advice/render.js';
 import { CONTROLS } from '../src/advice/rules.js';
 import type { Advice, Shape } from '../src/advice/types.js';
-import { buildOcspResponse } from '../src/pki/ocsp-response.js';
 import type { Report } from '../src/report/model.js';
 import {
   altered,
@@ -21,26 +20,23 @@ import {
   startH2Server,
 } from './support/advice.js';
 import {
+  filePki,
+  fileScope,
+  goodStaple,
   type PkiFixture,
-  pkiFixture,
   probeLocal,
   serverIdentity,
   startHttpsServer,
 } from './support/fixtures.js';
 
-const fileScope = { after: (fn?: (...a: never[]) => unknown) => after(() => fn?.()) };
 const reports: Record<'modern' | 'legacy' | 'mtls' | 'hrr', Report> = {} as never;
 let fx: PkiFixture;
 
 // Set up at module level: an `after` registered inside `before` would run before the tests.
 {
   // The OCSP URL is never contacted (no --ocsp-fetch); it makes a missing staple matter.
-  fx = await pkiFixture(fileScope, 'http://127.0.0.1:9/ocsp');
-  const staple = buildOcspResponse({
-    leaf: fx.pki.leaf,
-    issuer: fx.pki.intermediate,
-    signer: fx.pki.intermediate,
-  });
+  fx = await filePki('http://127.0.0.1:9/ocsp');
+  const staple = goodStaple(fx.pki);
   const modern = await startH2Server(fileScope, { ...serverIdentity(fx.pki), staple });
   reports.modern = await probeLocal(modern.port, fx, { alpn: ['h2', 'http/1.1'] });
   const legacy = await startHttpsServer(fileScope, {

@@ -4,41 +4,21 @@
  * codes, and one-line errors (exit 2) for missing, non-JSON and wrong-version files.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
 import { issueCertificate, reuseKeyCertificate } from '../src/pki/pki.js';
 import { altered, rotateTicketKeysPerConnection, writeJson } from './support/advice.js';
+import { type ChildRun, runCli } from './support/cli.js';
 import {
-  type PkiFixture,
-  pkiFixture,
+  filePki,
+  fileScope,
   probeLocal,
   serverIdentity,
   startHttpsServer,
 } from './support/fixtures.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-const fileScope = { after: (fn?: (...a: never[]) => unknown) => after(() => fn?.()) };
-const fx: PkiFixture = await pkiFixture(fileScope);
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI asynchronously (the servers live in this process); at most 20 s. */
-function cli(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, NO_COLOR: '1' };
-    execFile(process.execPath, [CLI, ...args], { timeout: 20_000, env }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number | null }).code ?? null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
+const fx = await filePki();
 
 // Saved reports from real servers: a same-key renewal, then TLS capped at 1.2 (one server);
 // a new key with ticket keys regenerated on every connection (another server).
@@ -80,7 +60,7 @@ const files: Record<string, string> = {};
 }
 
 /** Asserts a usage error: exit 2, nothing on stdout, exactly one stderr line matching `re`. */
-function assertOneLineError(run: CliRun, re: RegExp): void {
+function assertOneLineError(run: ChildRun, re: RegExp): void {
   assert.equal(run.code, 2, run.stderr);
   assert.equal(run.stdout, '');
   assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
@@ -89,14 +69,14 @@ function assertOneLineError(run: CliRun, re: RegExp): void {
 
 describe('tlsflight diff', () => {
   it('text: the change class a user reads, exit 0', async () => {
-    const run = await cli('diff', files.initial!, files.sameKey!);
+    const run = await runCli(['diff', files.initial!, files.sameKey!]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /INFO leaf replaced, same key: Leaf replaced with the same key/);
     assert.match(run.stdout, /impact: Nothing changes for clients/);
   });
 
   it('markdown: a PR comment with one table row per change', async () => {
-    const run = await cli('diff', files.sameKey!, files.tls12!, '--format', 'markdown');
+    const run = await runCli(['diff', files.sameKey!, files.tls12!, '--format', 'markdown']);
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^### tlsflight diff: `localhost:\d+`/);
     assert.match(run.stdout, /\| \| Change \| What changed \| User impact \| Mitigation \|/);
@@ -104,7 +84,7 @@ describe('tlsflight diff', () => {
   });
 
   it('json: the classified changes as data', async () => {
-    const run = await cli('diff', files.initial!, files.sameKey!, '--format', 'json');
+    const run = await runCli(['diff', files.initial!, files.sameKey!, '--format', 'json']);
     assert.deepEqual(
       JSON.parse(run.stdout).changes.map((c: { class: string }) => c.class),
       ['leaf-same-key'],
@@ -112,12 +92,15 @@ describe('tlsflight diff', () => {
   });
 
   it('--fail-on warn: a TLS 1.3 → 1.2 change exits 1; the default (fail) exits 0', async () => {
-    assert.equal((await cli('diff', files.sameKey!, files.tls12!, '--fail-on', 'warn')).code, 1);
-    assert.equal((await cli('diff', files.sameKey!, files.tls12!)).code, 0);
+    assert.equal(
+      (await runCli(['diff', files.sameKey!, files.tls12!, '--fail-on', 'warn'])).code,
+      1,
+    );
+    assert.equal((await runCli(['diff', files.sameKey!, files.tls12!])).code, 0);
   });
 
   it('a missing file: exit 2, one line naming it', async () => {
-    const run = await cli('diff', files.missing!, files.sameKey!);
+    const run = await runCli(['diff', files.missing!, files.sameKey!]);
     assertOneLineError(
       run,
       new RegExp(`^tlsflight: cannot read report ${files.missing}: no such file\\n$`),
@@ -126,20 +109,20 @@ describe('tlsflight diff', () => {
 
   it('a file that is not JSON: exit 2, one line naming it', async () => {
     assertOneLineError(
-      await cli('diff', files.initial!, files.notJson!),
+      await runCli(['diff', files.initial!, files.notJson!]),
       /^tlsflight: \S+not-json\.json is not JSON: /,
     );
   });
 
   it('JSON that is not a report: exit 2, one line', async () => {
     assertOneLineError(
-      await cli('diff', files.notReport!, files.initial!),
+      await runCli(['diff', files.notReport!, files.initial!]),
       /^tlsflight: \S+not-report\.json is not a tlsflight report \(no reportVersion\)$/m,
     );
   });
 
   it('another reportVersion major: exit 2, one line naming the file and the version', async () => {
-    const run = await cli('diff', files.initial!, files.future!);
+    const run = await runCli(['diff', files.initial!, files.future!]);
     assertOneLineError(
       run,
       new RegExp(
@@ -152,7 +135,7 @@ describe('tlsflight diff', () => {
 
 describe('tlsflight advise --report', () => {
   it('text: ranked changes with the saving at the default 300 ms', async () => {
-    const run = await cli('advise', '--report', files.tls12!, '--shape', 'public-api');
+    const run = await runCli(['advise', '--report', files.tls12!, '--shape', 'public-api']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /shape public-api {2}at RTT 300 ms/);
     assert.match(
@@ -162,7 +145,7 @@ describe('tlsflight advise --report', () => {
   });
 
   it('json at --rtt 100: savings priced at 100 ms', async () => {
-    const run = await cli(
+    const run = await runCli([
       'advise',
       '--report',
       files.tls12!,
@@ -172,14 +155,14 @@ describe('tlsflight advise --report', () => {
       '100',
       '--format',
       'json',
-    );
+    ]);
     const advice = JSON.parse(run.stdout);
     assert.equal(advice.rttMs, 100);
     assert.equal(advice.change.find((i: { id: string }) => i.id === 'tls13').saving.ms, 100);
   });
 
   it('markdown and --fail-on: registry has info-level changes only (exit 0 at warn, 1 at info)', async () => {
-    const warn = await cli(
+    const warn = await runCli([
       'advise',
       '--report',
       files.tls12!,
@@ -189,18 +172,27 @@ describe('tlsflight advise --report', () => {
       'markdown',
       '--fail-on',
       'warn',
-    );
+    ]);
     assert.equal(warn.code, 0);
     assert.match(warn.stdout, /^### tlsflight advice: `localhost:\d+` \(registry, RTT 300 ms\)/);
     assert.equal(
-      (await cli('advise', '--report', files.tls12!, '--shape', 'registry', '--fail-on', 'info'))
-        .code,
+      (
+        await runCli([
+          'advise',
+          '--report',
+          files.tls12!,
+          '--shape',
+          'registry',
+          '--fail-on',
+          'info',
+        ])
+      ).code,
       1,
     );
   });
 
   it('--previous: resumption dropped after a key change is diagnosed from two reports', async () => {
-    const run = await cli(
+    const run = await runCli([
       'advise',
       '--report',
       files.afterKey!,
@@ -208,7 +200,7 @@ describe('tlsflight advise --report', () => {
       files.beforeKey!,
       '--shape',
       'public-api',
-    );
+    ]);
     assert.match(
       run.stdout,
       /FAQ diagnoses\n {2}WARN Resumption fell from resumed \(psk\) to not resumed after the certificate and its key were replaced/,
@@ -216,29 +208,29 @@ describe('tlsflight advise --report', () => {
   });
 
   it('without --shape: exit 2', async () => {
-    const run = await cli('advise', '--report', files.tls12!);
+    const run = await runCli(['advise', '--report', files.tls12!]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /required option '--shape <shape>' not specified/);
   });
 
   it('neither a target nor --report: exit 2, one line', async () => {
     assertOneLineError(
-      await cli('advise', '--shape', 'mesh'),
+      await runCli(['advise', '--shape', 'mesh']),
       /^tlsflight: advise needs a target to probe \(host\[:port\]\) or --report FILE$/m,
     );
   });
 
   it('a missing, non-JSON or wrong-version report: exit 2, one line each', async () => {
     assertOneLineError(
-      await cli('advise', '--report', files.missing!, '--shape', 'mesh'),
+      await runCli(['advise', '--report', files.missing!, '--shape', 'mesh']),
       /cannot read report \S+missing\.json: no such file/,
     );
     assertOneLineError(
-      await cli('advise', '--report', files.notJson!, '--shape', 'mesh'),
+      await runCli(['advise', '--report', files.notJson!, '--shape', 'mesh']),
       /not-json\.json is not JSON/,
     );
     assertOneLineError(
-      await cli('advise', '--report', files.future!, '--shape', 'mesh'),
+      await runCli(['advise', '--report', files.future!, '--shape', 'mesh']),
       /future\.json: reportVersion "2\.0" is not supported/,
     );
   });
@@ -266,14 +258,14 @@ describe('client certificate rotation on the command line', () => {
   };
 
   it('probe --shape mesh: the rotation window and the advice follow the report', async () => {
-    const run = await cli(
+    const run = await runCli([
       'probe',
       ...(await live()),
       ...certs(),
       '--shape',
       'mesh',
       '--no-resumption',
-    );
+    ]);
     assert.equal(run.code, 1, 'the new certificate is rejected: a fail finding');
     assert.match(run.stdout, /Client certificate rotation \(not-ready; window open/);
     assert.match(
@@ -284,20 +276,20 @@ describe('client certificate rotation on the command line', () => {
   });
 
   it('probe --format json: the report stays a report, with the rotation findings in it', async () => {
-    const run = await cli(
+    const run = await runCli([
       'probe',
       ...(await live()),
       ...certs(),
       '--format',
       'json',
       '--no-resumption',
-    );
+    ]);
     const report = JSON.parse(run.stdout);
     assert.ok(report.findings.some((f: { id: string }) => f.id === 'rotation.not-ready'));
   });
 
   it('advise HOST probes, then advises with the rotation', async () => {
-    const run = await cli(
+    const run = await runCli([
       'advise',
       ...(await live()),
       ...certs(),
@@ -306,7 +298,7 @@ describe('client certificate rotation on the command line', () => {
       '--format',
       'json',
       '--no-resumption',
-    );
+    ]);
     const advice = JSON.parse(run.stdout);
     assert.equal(advice.rotation.state, 'not-ready');
     assert.ok(advice.right.some((i: { id: string }) => i.id === 'mtls'));

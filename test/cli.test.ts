@@ -4,7 +4,6 @@
  * stack trace, nothing written) for every kind of bad input.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { constants, createPrivateKey } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -12,38 +11,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, type TestContext, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { exportPkcs12 } from '../src/pki/pki.js';
 import { REPORT_VERSION, type Report } from '../src/report/model.js';
-import {
-  type PkiFixture,
-  pkiFixture,
-  serverIdentity,
-  startHttpsServer,
-} from './support/fixtures.js';
+import { runCli } from './support/cli.js';
+import { filePki, fileScope, serverIdentity, startHttpsServer } from './support/fixtures.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
-
-/** Scope for fixtures that live as long as this file's tests. */
-const fileScope = { after: (fn?: (...a: never[]) => unknown) => after(() => fn?.()) };
-const fx: PkiFixture = await pkiFixture(fileScope);
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI; never longer than 20 s. */
-function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, NO_COLOR: '1', ...extraEnv };
-    execFile(process.execPath, [CLI, ...args], { timeout: 20_000, env }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number | null }).code ?? null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
+const fx = await filePki();
 
 /** `probe 127.0.0.1:port` as localhost, trusting the lab root. */
 function probeArgs(port: number, ...extra: string[]): string[] {
@@ -76,17 +49,17 @@ async function listen(server: net.Server): Promise<number> {
 describe('exit codes and report output', () => {
   test('a healthy endpoint: report on stdout, nothing on stderr, exit 0 (also with --fail-on warn)', async (t) => {
     const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
-    const run = await cli(probeArgs(port));
+    const run = await runCli(probeArgs(port));
     assert.equal(run.stderr, '');
     assert.equal(run.code, 0);
     assert.match(run.stdout, /TLSv1\.3/);
     assert.match(run.stdout, /Resumption .*resumed via psk/);
-    assert.equal((await cli(probeArgs(port, '--fail-on', 'warn'))).code, 0);
+    assert.equal((await runCli(probeArgs(port, '--fail-on', 'warn'))).code, 0);
   });
 
   test('a fail finding (lab root not trusted) exits 1 and still prints the report', async (t) => {
     const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
-    const run = await cli(['probe', `127.0.0.1:${port}`, '--sni', 'localhost', '--json']);
+    const run = await runCli(['probe', `127.0.0.1:${port}`, '--sni', 'localhost', '--json']);
     assert.equal(run.code, 1);
     assert.equal(run.stderr, '');
     const report = JSON.parse(run.stdout) as Report;
@@ -98,19 +71,19 @@ describe('exit codes and report output', () => {
       ...serverIdentity(fx.pki),
       secureOptions: constants.SSL_OP_NO_TICKET,
     });
-    const lenient = await cli(probeArgs(port, '--json'));
+    const lenient = await runCli(probeArgs(port, '--json'));
     const report = JSON.parse(lenient.stdout) as Report;
     assert.ok(
       report.findings.some((f) => f.id === 'resumption.not-accepted' && f.severity === 'warn'),
     );
     assert.ok(!report.findings.some((f) => f.severity === 'fail'));
     assert.equal(lenient.code, 0);
-    assert.equal((await cli(probeArgs(port, '--fail-on', 'warn'))).code, 1);
+    assert.equal((await runCli(probeArgs(port, '--fail-on', 'warn'))).code, 1);
   });
 
   test('--json prints one parseable report with reportVersion', async (t) => {
     const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
-    const run = await cli(probeArgs(port, '--json'));
+    const run = await runCli(probeArgs(port, '--json'));
     assert.equal(run.code, 0);
     const report = JSON.parse(run.stdout) as Report;
     assert.equal(report.reportVersion, REPORT_VERSION);
@@ -122,13 +95,13 @@ describe('exit codes and report output', () => {
     const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
     const dir = await outDir(t);
     const file = path.join(dir, 'report.json');
-    const run = await cli(probeArgs(port, '--json', '--output', file));
+    const run = await runCli(probeArgs(port, '--json', '--output', file));
     assert.equal(run.code, 0);
     assert.equal(await readFile(file, 'utf8'), run.stdout);
     assert.deepEqual(await readdir(dir), ['report.json']);
 
     // With text on stdout, the file is still the JSON report.
-    const text = await cli(probeArgs(port, '--output', file));
+    const text = await runCli(probeArgs(port, '--output', file));
     assert.match(text.stdout, /^tlsflight /);
     assert.equal(
       (JSON.parse(await readFile(file, 'utf8')) as Report).reportVersion,
@@ -150,7 +123,7 @@ describe('client certificates from the command line', () => {
 
   test('--cert/--key: accepted, exit 0', async (t) => {
     const { port } = await mtlsServer(t);
-    const run = await cli(
+    const run = await runCli(
       probeArgs(port, '--cert', fx.files.client!, '--key', fx.files.clientKey!),
     );
     assert.equal(run.code, 0, run.stdout);
@@ -164,7 +137,7 @@ describe('client certificates from the command line', () => {
       ...['--client-cert', fx.files.client!, '--client-key', fx.files.clientKey!],
       ...['--client-cert', fx.files.client2!, '--client-key', fx.files.client2Key!],
     ];
-    const run = await cli(probeArgs(port, '--json', ...pairs));
+    const run = await runCli(probeArgs(port, '--json', ...pairs));
     assert.equal(run.code, 1);
     const offered = (JSON.parse(run.stdout) as Report).clientAuth?.offered ?? [];
     assert.deepEqual(
@@ -177,7 +150,7 @@ describe('client certificates from the command line', () => {
   });
 
   test('a --client-cert without its --client-key is a usage error', async () => {
-    const run = await cli(['probe', '127.0.0.1:1', '--client-cert', fx.files.client!]);
+    const run = await runCli(['probe', '127.0.0.1:1', '--client-cert', fx.files.client!]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^tlsflight: each --client-cert needs its --client-key/);
   });
@@ -314,7 +287,7 @@ describe('bad input: one line on stderr, exit 2, no stack trace, no --output fil
   for (const c of cases) {
     test(c.name, async (t) => {
       const output = path.join(await outDir(t), 'report.json');
-      const run = await cli([...c.args, '--output', output]);
+      const run = await runCli([...c.args, '--output', output]);
       assert.equal(run.code, 2, run.stderr);
       const lines = run.stderr.split('\n').filter(Boolean);
       assert.equal(lines.length, 1, run.stderr);
@@ -328,13 +301,13 @@ describe('bad input: one line on stderr, exit 2, no stack trace, no --output fil
 
   test('the legacy PKCS#12 loads as the error advises, with the legacy provider', async () => {
     const args = probeArgs(healthy, '--pfx', f('legacy.p12'), '--passphrase-file', f('right.txt'));
-    const run = await cli(args, { NODE_OPTIONS: '--openssl-legacy-provider' });
+    const run = await runCli(args, { env: { NODE_OPTIONS: '--openssl-legacy-provider' } });
     assert.equal(run.stderr, '');
     assert.equal(run.code, 0);
   });
 
   test('--verbose adds the stack trace', async () => {
-    const run = await cli(['probe', `127.0.0.1:${refused}`, '--verbose']);
+    const run = await runCli(['probe', `127.0.0.1:${refused}`, '--verbose']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^tlsflight: cannot connect/);
     assert.match(run.stderr, /^\s+at /m);

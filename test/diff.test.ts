@@ -4,7 +4,7 @@
  * would), so both reports describe the same host and port.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type tls from 'node:tls';
 import { diffReports } from '../src/diff/diff.js';
 import { renderDiffMarkdown, renderDiffText } from '../src/diff/render.js';
@@ -14,17 +14,15 @@ import { type IssuedCert, issueCertificate, reuseKeyCertificate } from '../src/p
 import type { Report } from '../src/report/model.js';
 import { altered, rotateTicketKeysPerConnection } from './support/advice.js';
 import {
-  type PkiFixture,
-  pkiFixture,
+  filePki,
   probeLocal,
   type RunningServer,
   serverIdentity,
   startHttpsServer,
 } from './support/fixtures.js';
 
-const fileScope = { after: (fn?: (...a: never[]) => unknown) => after(() => fn?.()) };
 // The OCSP URL is never contacted; it gives the leaves a responder to staple for.
-const fx: PkiFixture = await pkiFixture(fileScope, 'http://127.0.0.1:9/ocsp');
+const fx = await filePki('http://127.0.0.1:9/ocsp');
 
 const classes = (changes: Change[]) => changes.map((c) => c.class);
 const of = (changes: Change[], cls: Change['class']) => changes.filter((c) => c.class === cls);

@@ -13,9 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
-import { buildErrorOcspResponse, buildOcspResponse } from '../src/pki/ocsp-response.js';
+import { buildErrorOcspResponse } from '../src/pki/ocsp-response.js';
 import { generateKeys, issueWithKeys } from '../src/pki/pki.js';
 import {
+  goodStaple,
   type PkiFixture,
   pkiFixture,
   serverIdentity,
@@ -218,11 +219,7 @@ describe('hostile and broken servers', () => {
   }
 
   test('malformed OCSP staples are stapling.malformed, never "stapling OK"', async (t) => {
-    const good = buildOcspResponse({
-      leaf: fx.pki.leaf,
-      issuer: fx.pki.intermediate,
-      signer: fx.pki.intermediate,
-    });
+    const good = goodStaple(fx.pki);
     const blobs = {
       junk: Buffer.from('this is not an OCSP response'),
       truncated: good.subarray(0, good.length - 40),

@@ -4,7 +4,6 @@
  * the PKI folder reused across runs, the listing and a clean stop.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +18,7 @@ import { type ProbeOptions, probeOptions, runProbe } from '../src/probe.js';
 import type { CredentialSpec } from '../src/probes/credentials.js';
 import { prepareSetup } from '../src/probes/setup.js';
 import type { Report } from '../src/report/model.js';
+import { runCli } from './support/cli.js';
 
 let lab: Lab;
 before(async () => {
@@ -258,36 +258,11 @@ describe('lab set-up', () => {
   });
 });
 
-const CLI = new URL('../src/cli.js', import.meta.url).pathname;
-
-/** Runs the CLI; `until` (if given) is awaited on stdout before `signal` is sent. */
-function cli(args: string[], until?: RegExp, signal?: NodeJS.Signals) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-    if (until && signal && until.test(stdout)) child.kill(signal);
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe('the lab and demo commands', () => {
   test('tlsflight lab prints its endpoints and stops cleanly on SIGTERM', async () => {
-    const run = await cli(
-      ['lab', '--only', 'healthy,tickets-off'],
-      /Ctrl-C stops the lab/,
-      'SIGTERM',
-    );
+    const run = await runCli(['lab', '--only', 'healthy,tickets-off'], {
+      stop: { until: /Ctrl-C stops the lab/, signal: 'SIGTERM' },
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^tickets-off +TLS 1\.3 without tickets/m);
     assert.match(run.stderr, /SIGTERM, stopping/);
@@ -296,7 +271,7 @@ describe('the lab and demo commands', () => {
   });
 
   test('tlsflight demo probes its endpoints, prints the side-by-side and exits 0', async () => {
-    const run = await cli(['demo', '--rtt', '0', '--no-color']);
+    const run = await runCli(['demo', '--rtt', '0', '--no-color']);
     assert.equal(run.code, 0, run.stderr);
     const table = run.stdout.slice(run.stdout.indexOf('Side by side'));
     assert.match(table, /^healthy +- +\d+ ms +3 \(tls 1\) +good +yes +none$/m);

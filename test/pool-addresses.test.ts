@@ -1,24 +1,20 @@
 /** Every terminator compared: one row per address and INCONSISTENT findings naming each side. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildOcspResponse } from '../src/pki/ocsp-response.js';
 import { compareAddresses } from '../src/pool/consistency.js';
 import { parsePoolEntry } from '../src/pool/members.js';
 import { membersFor, toPoolRequest } from '../src/pool/options.js';
 import { renderText } from '../src/render/text.js';
-import type { PoolAddressRow, Report } from '../src/report/model.js';
-import { pkiFixture } from './support/fixtures.js';
+import type { Report } from '../src/report/model.js';
+import { poolRow } from './support/advice.js';
+import { goodStaple, pkiFixture } from './support/fixtures.js';
 import { probeLocalPool, startTerminator } from './support/pool.js';
 
 describe('pool addresses', () => {
   it('names the terminator that does not staple: "stapling missing on 1 of 2 addresses"', async (t) => {
     // The leaf names an OCSP responder (never contacted), so a missing staple is a fault.
     const fx = await pkiFixture(t, 'http://ocsp.tlsflight.test/');
-    const staple = buildOcspResponse({
-      leaf: fx.pki.leaf,
-      issuer: fx.pki.intermediate,
-      signer: fx.pki.intermediate,
-    });
+    const staple = goodStaple(fx.pki);
     const stapling = await startTerminator(t, fx, { staple });
     const silent = await startTerminator(t, fx);
     const { report, pool } = await probeLocalPool(fx, [stapling.port, silent.port]);
@@ -77,8 +73,11 @@ describe('pool addresses', () => {
   });
 
   it('says "the IPv6 address serves an incomplete chain" when the family is the clue', () => {
-    const row = (address: string, family: 4 | 6, chainComplete: boolean) =>
-      ({ ...baseRow, address, ip: address, family, chainComplete }) as PoolAddressRow;
+    const row = (address: string, family: 4 | 6, chainComplete: boolean) => ({
+      ...poolRow(address, 'good'),
+      family,
+      chainComplete,
+    });
     const rows = [
       row('192.0.2.1', 4, true),
       row('192.0.2.2', 4, true),
@@ -174,25 +173,3 @@ describe('pool addresses', () => {
     );
   });
 });
-
-const baseRow: PoolAddressRow = {
-  address: '',
-  ip: '',
-  port: 443,
-  family: 4,
-  error: null,
-  leafSha256: 'aa',
-  spkiSha256: 'bb',
-  chainComplete: true,
-  chainOrderCorrect: true,
-  staple: { state: 'good', present: true, fresh: true, forThisCertificate: true },
-  tlsVersion: 'TLSv1.3',
-  tlsVersions: ['TLSv1.3'],
-  alpn: 'h2',
-  ticketsIssued: 2,
-  ticketLifetimeHintSeconds: 7200,
-  maxEarlyData: null,
-  clientAuth: 'none',
-  roundTrips: 1,
-  tlsMs: 1,
-};

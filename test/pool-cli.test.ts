@@ -1,26 +1,14 @@
 /** `tlsflight probe --pool ...` end to end: the table, the matrix and the rate, text and JSON. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { Report } from '../src/report/model.js';
+import { runCli } from './support/cli.js';
 import { pkiFixture } from './support/fixtures.js';
 import { poolFlag, startTerminator } from './support/pool.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const SCHEMA = new URL('../../schema/report.schema.json', import.meta.url);
-
-function tlsflight(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, NO_COLOR: '1' };
-    execFile(process.execPath, [CLI, ...args], { timeout: 30_000, env }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
-}
 
 describe('tlsflight probe --pool', () => {
   it('prints the per-address table, the ticket grid and the rate with its cause; --json carries them', async (t) => {
@@ -37,7 +25,7 @@ describe('tlsflight probe --pool', () => {
     ];
     const pool = [...common, '--alpn', 'http/1.1', '--resumption-attempts', '4', '--no-resumption'];
 
-    const text = await tlsflight(pool);
+    const text = await runCli(pool);
     assert.equal(text.code, 0, text.stderr);
     const [la, lb] = [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`];
     assert.match(text.stdout, /Pool +2 address\(es\) from pool, SNI localhost/);
@@ -57,7 +45,7 @@ describe('tlsflight probe --pool', () => {
       /Resumption +0 of 4 attempts resumed \(0%\): tickets accepted only by some terminators/,
     );
 
-    const json = await tlsflight([...pool, '--json']);
+    const json = await runCli([...pool, '--json']);
     assert.equal(json.code, 0, json.stderr);
     const report = JSON.parse(json.stdout) as Report;
     assert.equal(report.target.address, '127.0.0.1');
@@ -87,13 +75,13 @@ describe('tlsflight probe --pool', () => {
       fx.files.ca!,
       '--json',
     ];
-    const { code, stdout, stderr } = await tlsflight(args);
+    const { code, stdout, stderr } = await runCli(args);
     assert.equal(code, 0, stderr);
     assert.equal((JSON.parse(stdout) as Report).pool, null);
   });
 
   it('refuses a bad pool entry with exit 2 and the offending value', async () => {
-    const { code, stderr } = await tlsflight([
+    const { code, stderr } = await runCli([
       'probe',
       'localhost:1',
       '--pool',

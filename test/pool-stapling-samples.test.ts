@@ -1,19 +1,14 @@
 /** --samples: stapling that comes and goes, counted over repeated full handshakes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildOcspResponse } from '../src/pki/ocsp-response.js';
 import { renderText } from '../src/render/text.js';
-import { pkiFixture } from './support/fixtures.js';
+import { goodStaple, pkiFixture } from './support/fixtures.js';
 import { probeLocalPool, startTerminator } from './support/pool.js';
 
 describe('pool stapling samples', () => {
   it('reports "stapled 3 of 6" for a Node server that staples every other handshake', async (t) => {
     const fx = await pkiFixture(t, 'http://ocsp.tlsflight.test/');
-    const staple = buildOcspResponse({
-      leaf: fx.pki.leaf,
-      issuer: fx.pki.intermediate,
-      signer: fx.pki.intermediate,
-    });
+    const staple = goodStaple(fx.pki);
     const server = await startTerminator(t, fx);
     let calls = 0;
     // Like a worker that fetched its staple lazily: every second full handshake goes without.

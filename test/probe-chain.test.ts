@@ -6,16 +6,15 @@
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, type TestContext, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import type tls from 'node:tls';
-import { createLabPki, type IssuedCert, issueCertificate, writeLabPki } from '../src/pki/pki.js';
+import { type IssuedCert, issueCertificate } from '../src/pki/pki.js';
 import { type ProbeOptions, probeOptions, runProbe } from '../src/probe.js';
 import { prepareSetup, type SetupOptions } from '../src/probes/setup.js';
 import type { Finding, Report } from '../src/report/model.js';
-import { findingIds, type PkiFixture, probeLocal, startHttpsServer } from './support/fixtures.js';
+import { filePki, findingIds, probeLocal, startHttpsServer } from './support/fixtures.js';
 import { startNginx } from './support/nginx.js';
 import { startOpenSslServer } from './support/openssl-server.js';
 
@@ -25,14 +24,7 @@ const CA_ISSUERS_URL = 'http://ocsp.tlsflight.test/ca/issuer.cer';
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-let fx: PkiFixture;
-let dir = '';
-before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'tlsflight-chain-'));
-  const pki = await createLabPki({ ocspUrl: OCSP_URL });
-  fx = { pki, dir, files: await writeLabPki(pki, dir) };
-});
-after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+const fx = await filePki(OCSP_URL);
 
 /** A Node HTTPS server sending exactly `certs`, in that order, with the first one's key. */
 async function serve(t: TestContext, certs: IssuedCert[], extra: tls.TlsOptions = {}) {

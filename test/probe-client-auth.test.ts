@@ -7,15 +7,14 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type tls from 'node:tls';
 import { exportPkcs12 } from '../src/pki/pki.js';
 import type { CredentialSpec } from '../src/probes/credentials.js';
 import type { ClientAuthInfo, ClientCertVerdict, Report } from '../src/report/model.js';
 import {
+  filePki,
   findingIds,
-  type PkiFixture,
-  pkiFixture,
   probeLocal,
   serverIdentity,
   startHttpsServer,
@@ -23,10 +22,7 @@ import {
 import { type NginxOptions, startNginx } from './support/nginx.js';
 import { runOpenSslClient, startOpenSslServer } from './support/openssl-server.js';
 
-/** One lab PKI for the file; its folder goes when the file's tests are done. */
-const fx: PkiFixture = await pkiFixture({
-  after: (fn?: (...a: never[]) => unknown) => after(() => fn?.()),
-});
+const fx = await filePki();
 
 const CA1 = 'CN=tlsflight client CA 1';
 const CA2 = 'CN=tlsflight client CA 2';

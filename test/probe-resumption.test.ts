@@ -7,14 +7,13 @@
 import assert from 'node:assert/strict';
 import { constants, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import tls from 'node:tls';
 import { startLatencyProxy } from '../src/lab/latency-proxy.js';
 import type { Report, ResumptionInfo } from '../src/report/model.js';
 import {
+  filePki,
   findingIds,
-  type PkiFixture,
-  pkiFixture,
   probeLocal,
   serverIdentity,
   startHttpsServer,
@@ -22,10 +21,7 @@ import {
 import { startNginx } from './support/nginx.js';
 import { runOpenSslClient, startOpenSslServer } from './support/openssl-server.js';
 
-/** One lab PKI for the file; its folder goes when the file's tests are done. */
-const fx: PkiFixture = await pkiFixture({
-  after: (fn?: (...a: never[]) => unknown) => after(() => fn?.()),
-});
+const fx = await filePki();
 
 /** The resumption section, which every test here expects to exist. */
 function resumptionOf(report: Report): ResumptionInfo {

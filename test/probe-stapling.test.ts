@@ -5,15 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, type TestContext, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import type tls from 'node:tls';
 import { buildOcspResponse, type OcspResponseOptions } from '../src/pki/ocsp-response.js';
-import { createLabPki, type IssuedCert, wholeSeconds, writeLabPki } from '../src/pki/pki.js';
+import { type IssuedCert, wholeSeconds } from '../src/pki/pki.js';
 import type { Report, Severity, StaplingInfo } from '../src/report/model.js';
-import { findingIds, type PkiFixture, probeLocal, startHttpsServer } from './support/fixtures.js';
+import { filePki, findingIds, probeLocal, startHttpsServer } from './support/fixtures.js';
 import { startNginx } from './support/nginx.js';
 import { startOpenSslServer } from './support/openssl-server.js';
 
@@ -23,14 +22,7 @@ const NOW = wholeSeconds(new Date());
 const at = (ms: number) => new Date(NOW.getTime() + ms);
 const NGINX_INSTALLED = existsSync('/usr/sbin/nginx');
 
-let fx: PkiFixture;
-let dir = '';
-before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'tlsflight-stapling-'));
-  const pki = await createLabPki({ ocspUrl: OCSP_URL });
-  fx = { pki, dir, files: await writeLabPki(pki, dir) };
-});
-after(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
+const fx = await filePki(OCSP_URL);
 
 /** A response about the lab leaf, signed by the intermediate, valid NOW-1h .. NOW+23h. */
 function respond(extra: Partial<OcspResponseOptions> = {}): Buffer {

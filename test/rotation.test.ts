@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { assessRotation } from '../src/advice/rotation.js';
 import { notBeforeFromFiles } from '../src/commands/client-cert-dates.js';
 import { type IssuedCert, issueCertificate } from '../src/pki/pki.js';
 import {
+  filePki,
+  fileScope,
   type PkiFixture,
-  pkiFixture,
   probeLocal,
   type RunningServer,
   serverIdentity,
@@ -20,7 +21,6 @@ import {
 } from './support/fixtures.js';
 
 const DAY = 86_400_000;
-const fileScope = { after: (fn?: (...a: never[]) => unknown) => after(() => fn?.()) };
 let fx: PkiFixture;
 let server: RunningServer;
 const files: Record<string, { cert: string; key: string; issued: IssuedCert }> = {};
@@ -52,7 +52,7 @@ function probeWith(...names: string[]) {
 }
 
 // Set up at module level: an `after` registered inside `before` would run before the tests.
-fx = await pkiFixture(fileScope);
+fx = await filePki();
 {
   const now = Date.now();
   await Promise.all([

@@ -3,13 +3,10 @@
  * servers, and the command end to end (NDJSON on stdout, summary on stderr, exit codes).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
 import tls from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { defaultDeps, probeOptions, runProbe } from '../src/probe.js';
 import { prepareSetup } from '../src/probes/setup.js';
 import type { Report } from '../src/report/model.js';
@@ -18,6 +15,7 @@ import { runPool } from '../src/scan/pool.js';
 import { runScan, type ScanResult } from '../src/scan/run.js';
 import { emptySummary } from '../src/scan/summary.js';
 import { MAX_LINE_CHARS, TargetLineReader } from '../src/scan/targets.js';
+import { runCli } from './support/cli.js';
 import {
   type PkiFixture,
   pkiFixture,
@@ -25,8 +23,6 @@ import {
   startHttpsServer,
 } from './support/fixtures.js';
 import { silentServer } from './support/hostile-servers.js';
-
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 
 async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -238,7 +234,9 @@ describe('tlsflight scan (CLI)', () => {
     const server = await startHttpsServer(t, serverIdentity(fx.pki));
     const closed = await closedPort();
     const list = `# targets\nlocalhost:${server.port}\n127.0.0.1:${closed}\nbad:port:x\n`;
-    const run = await cli(['scan', '-', '--ca', fx.files.ca!, '--alpn', 'http/1.1'], list);
+    const run = await runCli(['scan', '-', '--ca', fx.files.ca!, '--alpn', 'http/1.1'], {
+      input: list,
+    });
     const lines = run.stdout
       .trim()
       .split('\n')
@@ -256,10 +254,9 @@ describe('tlsflight scan (CLI)', () => {
 
   test('exits 0 when nothing reaches --fail-on', async (t) => {
     const server = await startHttpsServer(t, serverIdentity(fx.pki));
-    const run = await cli(
-      ['scan', '--ca', fx.files.ca!, '--alpn', 'http/1.1'],
-      `localhost:${server.port}\n`,
-    );
+    const run = await runCli(['scan', '--ca', fx.files.ca!, '--alpn', 'http/1.1'], {
+      input: `localhost:${server.port}\n`,
+    });
     assert.equal(run.stdout.trim().split('\n').length, 1);
     assert.equal(run.code, 0, run.stderr);
   });
@@ -270,12 +267,12 @@ describe('tlsflight scan (CLI)', () => {
       ['--timeout', 'soon'],
       ['--target-timeout', '-1'],
     ]) {
-      const run = await cli(['scan', '-', ...args], 'localhost:1\n');
+      const run = await runCli(['scan', '-', ...args], { input: 'localhost:1\n' });
       assert.equal(run.code, 2, args.join(' '));
       assert.equal(run.stdout, '');
       assert.match(run.stderr, /^tlsflight: bad --[a-z-]+ '.*'/);
     }
-    const missing = await cli(['scan', '/nonexistent/targets.txt'], '');
+    const missing = await runCli(['scan', '/nonexistent/targets.txt'], { input: '' });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read target list \/nonexistent\/targets.txt/);
   });
@@ -288,23 +285,4 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** Runs the CLI with `input` on stdin; bounded in time. */
-async function cli(args: string[], input: string) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  child.stdin.on('error', () => {});
-  child.stdin.end(input);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { stdout, stderr, code };
 }

@@ -4,15 +4,13 @@
  * temp file behind, even when the write fails.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { exportPkcs12 } from '../src/pki/pki.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
+import { runCli } from './support/cli.js';
 import {
   type PkiFixture,
   pkiFixture,
@@ -20,7 +18,6 @@ import {
   startHttpsServer,
 } from './support/fixtures.js';
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
 const PASSPHRASE = `pass-${crypto.randomBytes(9).toString('base64url')}`;
 const WRONG = `wrong-${crypto.randomBytes(9).toString('base64url')}`;
 
@@ -43,24 +40,6 @@ function keyNeedles(name: string, pem: string): Secret[] {
     { name: `${name} scalar (hex)`, needle: scalar.toString('hex') },
     { name: `${name} scalar (base64url)`, needle: jwk.d! },
   ];
-}
-
-/** Runs the CLI, bounded in time. */
-async function cli(args: string[], input = '') {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: 'pipe' });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => {
-    output += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    output += d;
-  });
-  child.stdin.on('error', () => {});
-  child.stdin.end(input);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { output, code };
 }
 
 describe('secrets stay out of every output', () => {
@@ -203,7 +182,7 @@ describe('secrets stay out of every output', () => {
 
   for (const [name, args, code] of runs) {
     test(`probe, ${name}: exit ${code}, no key or passphrase in any output`, async () => {
-      const run = await cli(args());
+      const run = await runCli(args());
       assert.equal(run.code, code, run.output);
       assertNoSecret('stdout/stderr', run.output);
       if (code === 0 && name.includes('--output')) {
@@ -213,9 +192,9 @@ describe('secrets stay out of every output', () => {
   }
 
   test('scan with a client certificate: no key or passphrase in the NDJSON or the summary', async () => {
-    const run = await cli(
+    const run = await runCli(
       ['scan', '-', '--connect-to', '127.0.0.1', '--ca', fx.files.ca!, ...withKey(), '--verbose'],
-      `localhost:${port}\n`,
+      { input: `localhost:${port}\n` },
     );
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, /"clientAuth":/);
@@ -264,7 +243,7 @@ describe('report files are written atomically', () => {
       '--ca',
       fx.files.ca!,
     ];
-    const run = await cli([...args, '--alpn', 'http/1.1', '--output', target]);
+    const run = await runCli([...args, '--alpn', 'http/1.1', '--output', target]);
     assert.equal(run.code, 2, run.output);
     assert.match(run.output, /^tlsflight: cannot write .*out-dir/m);
     assert.deepEqual(await temps(fx.dir), []);

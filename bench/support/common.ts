@@ -2,13 +2,15 @@
  * Shared bench plumbing: a lab PKI on disk, bounded child-process runs, medians, and the
  * result shape every bench returns to bench/run.ts. Benches are not tests: they print figures.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createLabPki, type LabPki, writeLabPki } from '../../src/pki/pki.js';
+import { type ChildRun, runChild } from '../../test/support/cli.js';
+
+/** The compiled CLI entry point (shared with the tests). */
+export { CLI } from '../../test/support/cli.js';
 
 /** What one bench measured: rows for the console and the markdown snippet. */
 export interface BenchResult {
@@ -23,15 +25,6 @@ export interface BenchResult {
   raw?: string;
 }
 
-/** The compiled CLI entry point. */
-export const CLI = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'src',
-  'cli.js',
-);
-
 /** A lab PKI written to a temp folder, removed by `dispose`. */
 export async function benchPki(): Promise<{
   pki: LabPki;
@@ -45,40 +38,16 @@ export async function benchPki(): Promise<{
   return { pki, files, dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** How a bounded child run ended. */
-export interface RunOutput {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  ms: number;
-}
+/** How a bounded child run ended (stdout, stderr, exit code, wall time in ms). */
+export type RunOutput = ChildRun;
 
-/** Runs a command to completion (SIGKILL after `timeoutMs`), with optional stdin. */
+/** Runs a command to completion (SIGKILL after `timeoutMs`, 120 s by default), with optional stdin. */
 export function run(
   cmd: string,
   args: string[],
   opts: { timeoutMs?: number; input?: string } = {},
 ): Promise<RunOutput> {
-  const started = performance.now();
-  const child = spawn(cmd, args, { stdio: 'pipe' });
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  child.stdin.on('error', () => {});
-  child.stdin.end(opts.input ?? '');
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code, ms: performance.now() - started });
-    });
-  });
+  return runChild(cmd, args, { timeoutMs: 120_000, ...opts });
 }
 
 /** `taskset -c CPU` in front of a command when there are cores to pin to, else nothing. */

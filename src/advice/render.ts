@@ -1,17 +1,8 @@
 /** Text and Markdown renderings of advice and of the client certificate rotation window. */
-import type { Severity } from '../report/model.js';
+import { cell, ICON, severityLabel as label } from '../render/marks.js';
 import { describeSaving } from './advise.js';
 import type { Advice, AdviceItem, Note, RotationAssessment } from './types.js';
 
-const CODES: Record<Severity, number> = { ok: 32, info: 36, warn: 33, fail: 31 };
-const ICON: Record<Severity, string> = { ok: '✅', info: 'ℹ️', warn: '⚠️', fail: '❌' };
-
-function label(severity: Severity, color: boolean): string {
-  const text = severity.toUpperCase().padEnd(4);
-  return color ? `\u001b[${CODES[severity]}m${text}\u001b[39m` : text;
-}
-
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
 
 /** The advice as terminal text. */

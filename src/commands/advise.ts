@@ -7,15 +7,10 @@ import { advise, DEFAULT_RTT_MS } from '../advice/advise.js';
 import { renderAdviceMarkdown, renderAdviceText } from '../advice/render.js';
 import { type Advice, SHAPES, type Shape } from '../advice/types.js';
 import { TlsflightError } from '../errors.js';
-import { toPoolRequest, withFirstMember } from '../pool/options.js';
-import { probePoolIfAsked } from '../pool/pool.js';
-import { defaultDeps, runProbe } from '../probe.js';
-import { prepareSetup } from '../probes/setup.js';
-import { parseTarget } from '../probes/target.js';
-import type { Report } from '../report/model.js';
 import { notBeforeFromFiles } from './client-cert-dates.js';
 import { exitCodeFor, formatOf, type OutputFlags, useColor, writeOutputFile } from './output.js';
-import { type ProbeFlags, toProbeOptions, toSetupOptions } from './probe-flags.js';
+import type { ProbeFlags } from './probe-flags.js';
+import { probeTarget } from './probe-target.js';
 import { readReportFile } from './report-file.js';
 import { parseRttList } from './round-trip-flags.js';
 
@@ -45,18 +40,6 @@ export function renderAdvice(advice: Advice, flags: OutputFlags): string {
   return renderAdviceText(advice, useColor(flags));
 }
 
-/** Probes `target` with the probe flags (the pool too, when asked), as `tlsflight probe` does. */
-export async function probeForAdvice(target: string, flags: ProbeFlags): Promise<Report> {
-  const spec = parseTarget(target);
-  const pool = toPoolRequest(flags, spec);
-  const options = withFirstMember(toProbeOptions(spec, flags), pool);
-  const setup = prepareSetup(toSetupOptions(flags));
-  const report = await runProbe(options, setup, defaultDeps);
-  if (report.connectionError) throw new TlsflightError('CONNECT_FAILED', report.connectionError);
-  await probePoolIfAsked(report, pool, options, setup);
-  return report;
-}
-
 /** Client certificate files named on the command line (for their notBefore). */
 export function clientCertFiles(flags: Pick<ProbeFlags, 'cert' | 'clientCert'>): string[] {
   return [flags.cert, ...(flags.clientCert ?? [])].filter(
@@ -84,7 +67,7 @@ export async function adviseCommand(
     );
   const report = flags.report
     ? await readReportFile(flags.report)
-    : await probeForAdvice(target!, flags);
+    : await probeTarget(target!, flags);
   const previous = flags.previous ? await readReportFile(flags.previous) : undefined;
   const notBeforeOf = flags.report ? undefined : notBeforeFromFiles(clientCertFiles(flags));
   const advice = advise(report, { shape, rttMs, previous, rotation: { notBeforeOf } });

@@ -1,16 +1,10 @@
 /**
- * The probe's flags, shared by every command that probes (probe, scan, advise), and their
- * translation into ProbeOptions and SetupOptions with one-line usage errors.
+ * The probe's flags, shared by every command that probes (probe, scan, advise). Declarations
+ * only, so that `--help` and `--version` load no probe code; probe-options.ts parses them.
  */
-import net from 'node:net';
 import { type Command, Option } from 'commander';
-import { TlsflightError } from '../errors.js';
 import type { PoolFlags } from '../pool/options.js';
-import { type ProbeOptions, probeOptions } from '../probe.js';
-import type { CredentialSpec } from '../probes/credentials.js';
-import type { SetupOptions } from '../probes/setup.js';
-import type { TargetSpec } from '../probes/target.js';
-import { type RoundTripFlags, toRoundTripOptions } from './round-trip-flags.js';
+import type { RoundTripFlags } from './round-trip-flags.js';
 
 /** Raw flag values as commander hands them over. */
 export interface ProbeFlags extends RoundTripFlags, PoolFlags {
@@ -78,59 +72,4 @@ export function addProbeFlags(cmd: Command): Command {
     .option('--samples <n>', 'full handshakes per address to catch intermittent stapling')
     .option('--sample-pause <ms>', 'pause between --samples handshakes', '0')
     .option('--idempotent', 'the route is safe to replay: accepted 0-RTT early data is no warning');
-}
-
-function positiveInt(value: string, flag: string, max = 600_000): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0 || n > max) {
-    throw new TlsflightError(
-      'BAD_OPTION',
-      `bad ${flag} '${value}': expected a whole number from 1 to ${max}`,
-    );
-  }
-  return n;
-}
-
-/** Per-target probe options from flags. */
-export function toProbeOptions(target: TargetSpec, f: ProbeFlags): ProbeOptions {
-  const badConnectTo = f.connectTo?.find((ip) => !net.isIP(ip));
-  if (badConnectTo !== undefined) {
-    throw new TlsflightError(
-      'BAD_OPTION',
-      `bad --connect-to '${badConnectTo}': expected an IP address`,
-    );
-  }
-  const alpn = f.alpn
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return probeOptions(target, {
-    sni: f.sni ?? null,
-    connectTo: f.connectTo?.[0],
-    path: f.path.startsWith('/') ? f.path : `/${f.path}`,
-    method: f.method as 'GET' | 'HEAD',
-    alpn,
-    timeoutMs: positiveInt(f.timeout, '--timeout'),
-    requestOcsp: f.ocsp,
-    resumption: f.resumption,
-    ...toRoundTripOptions(f),
-  });
-}
-
-/** Configuration-level options (trust, version, credentials) from flags. */
-export function toSetupOptions(f: ProbeFlags): SetupOptions {
-  const credentials: CredentialSpec[] = [];
-  if (f.cert || f.key || f.pfx) {
-    credentials.push({ cert: f.cert, key: f.key, pfx: f.pfx, passphraseFile: f.passphraseFile });
-  }
-  if (f.clientCert.length !== f.clientKey.length) {
-    throw new TlsflightError(
-      'BAD_OPTION',
-      'each --client-cert needs its --client-key, in the same order',
-    );
-  }
-  f.clientCert.forEach((cert, i) => {
-    credentials.push({ cert, key: f.clientKey[i], passphraseFile: f.passphraseFile });
-  });
-  return { caFiles: f.ca, tlsVersion: f.tls as SetupOptions['tlsVersion'], credentials };
 }

@@ -1,18 +1,13 @@
 /** `tlsflight probe HOST[:PORT]`: one first-handshake report. */
 import type { Command } from 'commander';
-import { TlsflightError } from '../errors.js';
-import { toPoolRequest, withFirstMember } from '../pool/options.js';
-import { probePoolIfAsked } from '../pool/pool.js';
-import { defaultDeps, runProbe } from '../probe.js';
-import { prepareSetup } from '../probes/setup.js';
-import { parseTarget } from '../probes/target.js';
 import { renderJson } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { renderText } from '../render/text.js';
 import type { Report } from '../report/model.js';
 import { exitCodeFor, formatOf, type OutputFlags, useColor, writeOutputFile } from './output.js';
 import { probeAdvice } from './probe-advice.js';
-import { type ProbeFlags, toProbeOptions, toSetupOptions } from './probe-flags.js';
+import type { ProbeFlags } from './probe-flags.js';
+import { probeTarget } from './probe-target.js';
 
 /** Renders a report in the chosen format. */
 export function renderReport(report: Report, flags: OutputFlags): string {
@@ -28,14 +23,7 @@ export async function probeCommand(
   flags: ProbeFlags & OutputFlags & { shape?: string },
   _cmd: Command,
 ): Promise<number> {
-  const spec = parseTarget(target);
-  const pool = toPoolRequest(flags, spec);
-  const options = withFirstMember(toProbeOptions(spec, flags), pool);
-  const setup = prepareSetup(toSetupOptions(flags));
-  const report = await runProbe(options, setup, defaultDeps);
-  if (report.connectionError) throw new TlsflightError('CONNECT_FAILED', report.connectionError);
-  // The pool runs after the single-address report, which stays the report of the first address.
-  await probePoolIfAsked(report, pool, options, setup);
+  const report = await probeTarget(target, flags);
   // Rotation findings join the report; --shape advice is a section after it (JSON stays the report).
   const advice = probeAdvice(report, flags);
   await writeOutputFile(flags, renderJson(report));

@@ -9,8 +9,6 @@ import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { describeError, TlsflightError } from '../errors.js';
 import { toPoolRequest, withFirstMember } from '../pool/options.js';
-import { probePoolIfAsked } from '../pool/pool.js';
-import { defaultDeps, runProbe } from '../probe.js';
 import { type ProbeSetup, prepareSetup } from '../probes/setup.js';
 import type { TargetSpec } from '../probes/target.js';
 import type { Report } from '../report/model.js';
@@ -18,19 +16,10 @@ import { NdjsonWriter, Progress } from '../scan/output.js';
 import { runScan, type ScanPlan, type ScanResult, type ScanState } from '../scan/run.js';
 import { emptySummary, summaryLine } from '../scan/summary.js';
 import { TargetLineReader } from '../scan/targets.js';
-import { toProbeOptions, toSetupOptions } from './probe-flags.js';
+import { wholeNumber } from '../util/whole-number.js';
+import { toProbeOptions, toSetupOptions } from './probe-options.js';
+import { probeWithPool } from './probe-target.js';
 import type { ScanFlags } from './scan-flags.js';
-
-function wholeNumber(value: string, flag: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new TlsflightError(
-      'BAD_OPTION',
-      `bad ${flag} '${value}': expected a whole number from 1 to ${max}`,
-    );
-  }
-  return n;
-}
 
 /** The target list: stdin for '-' or no argument, else a readable regular file. */
 async function openList(
@@ -51,13 +40,10 @@ async function openList(
 }
 
 /** One target as `tlsflight probe` would do it, pool included, but unreachable is data here. */
-async function probeTarget(spec: TargetSpec, flags: ScanFlags, setup: ProbeSetup): Promise<Report> {
+async function scanTarget(spec: TargetSpec, flags: ScanFlags, setup: ProbeSetup): Promise<Report> {
   // Bulk scans probe one address per name unless --all-addresses asks for the whole pool.
   const pool = toPoolRequest({ ...flags, allAddresses: flags.allAddresses ?? false }, spec);
-  const options = withFirstMember(toProbeOptions(spec, flags), pool);
-  const report = await runProbe(options, setup, defaultDeps);
-  if (!report.connectionError) await probePoolIfAsked(report, pool, options, setup);
-  return report;
+  return probeWithPool(withFirstMember(toProbeOptions(spec, flags), pool), pool, setup);
 }
 
 function stackTrace(target: string, err: unknown): void {
@@ -94,7 +80,7 @@ export async function scanCommand(
       concurrency,
       targetTimeoutMs,
       failOn: flags.failOn,
-      probe: (target) => probeTarget(target, flags, setup),
+      probe: (target) => scanTarget(target, flags, setup),
       onUnexpected: flags.verbose ? stackTrace : undefined,
     };
     const emit = (r: ScanResult) => writer.write(r);

@@ -1,16 +1,6 @@
 /** Text and Markdown renderings of a report diff. */
-import type { Severity } from '../report/model.js';
+import { cell, ICON, severityLabel as label } from '../render/marks.js';
 import { CHANGE_LABEL, type ReportDiff } from './types.js';
-
-const CODES: Record<Severity, number> = { ok: 32, info: 36, warn: 33, fail: 31 };
-const ICON: Record<Severity, string> = { ok: '✅', info: 'ℹ️', warn: '⚠️', fail: '❌' };
-
-function label(severity: Severity, color: boolean): string {
-  const text = severity.toUpperCase().padEnd(4);
-  return color ? `\u001b[${CODES[severity]}m${text}\u001b[39m` : text;
-}
-
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function heading(d: ReportDiff): string {
   const where = (s: ReportDiff['old']) =>

@@ -8,6 +8,7 @@ import { TlsflightError } from '../errors.js';
 import type { ProbeOptions } from '../probe.js';
 import type { TargetSpec } from '../probes/target.js';
 import type { PoolInfo, Report } from '../report/model.js';
+import { wholeNumber } from '../util/whole-number.js';
 import {
   boundMembers,
   type PoolMember,
@@ -52,17 +53,6 @@ export interface PoolRequest {
 /** Default resumption-chain length (the issue's "default 10"). */
 export const DEFAULT_RESUMPTION_ATTEMPTS = 10;
 
-function count(value: string, flag: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new TlsflightError(
-      'BAD_OPTION',
-      `bad ${flag} '${value}': expected a whole number from 1 to ${max}`,
-    );
-  }
-  return n;
-}
-
 function seconds(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 86_400) {
@@ -96,17 +86,17 @@ export function toPoolRequest(f: PoolFlags, target: TargetSpec): PoolRequest {
       (connectTo.length === 1 ? [poolMember(connectTo[0]!, target.port, target.port)] : null),
     source: fromPool ? 'pool' : connectTo.length > 0 ? 'connect-to' : 'resolved',
     allAddresses: f.allAddresses,
-    poolMax: count(f.poolMax ?? '8', '--pool-max', 26),
+    poolMax: wholeNumber(f.poolMax ?? '8', '--pool-max', 26),
     resumptionAttempts:
       f.resumptionAttempts === undefined
         ? DEFAULT_RESUMPTION_ATTEMPTS
-        : count(f.resumptionAttempts, '--resumption-attempts', 1000),
+        : wholeNumber(f.resumptionAttempts, '--resumption-attempts', 1000),
     ticketAgeSeconds: f.ticketAge === undefined ? null : seconds(f.ticketAge, '--ticket-age'),
-    samples: f.samples === undefined ? null : count(f.samples, '--samples', 1000),
+    samples: f.samples === undefined ? null : wholeNumber(f.samples, '--samples', 1000),
     samplePauseMs:
       f.samplePause === undefined || f.samplePause === '0'
         ? 0
-        : count(f.samplePause, '--sample-pause', 600_000),
+        : wholeNumber(f.samplePause, '--sample-pause', 600_000),
     idempotent: f.idempotent ?? false,
     tls12: f.tls !== '1.3',
     explicit: fromPool !== null || fromConnectTo !== null || f.allAddresses === true || measured,

@@ -6,7 +6,7 @@
 
 import { resumedBy } from '../probes/resumption.js';
 import { finding } from '../report/findings.js';
-import type { Finding, TicketAgeResult } from '../report/model.js';
+import type { Finding, Severity, TicketAgeResult } from '../report/model.js';
 import { connectMember, failureOf, type PoolContext } from './connect.js';
 import type { PoolMember } from './members.js';
 
@@ -69,44 +69,35 @@ function judge(
   };
 }
 
+/** The finding of each verdict that has one: [id, severity, impact]. */
+const AGE_FINDINGS: Partial<Record<TicketAgeResult['verdict'], [string, Severity, string]>> = {
+  resumed: [
+    'pool.ticket-age-ok',
+    'ok',
+    'Clients returning within that time skip the full handshake.',
+  ],
+  'rejected-before-lifetime': [
+    'pool.ticket-age-rejected',
+    'warn',
+    'Ticket keys changed before the advertised lifetime (a reload regenerating keys?): returning clients pay a full handshake.',
+  ],
+  'rejected-after-lifetime': [
+    'pool.ticket-age-expired',
+    'info',
+    'Expired as advertised: clients returning later than the lifetime pay a full handshake.',
+  ],
+};
+
 function ageFindings(r: TicketAgeResult): Finding[] {
+  const row = AGE_FINDINGS[r.verdict];
+  if (!row) return [];
+  const [id, severity, impact] = row;
   const detail = {
     address: r.address,
     ageSeconds: r.ageSeconds,
     lifetimeHintSeconds: r.lifetimeHintSeconds,
   };
-  switch (r.verdict) {
-    case 'resumed':
-      return [
-        finding(
-          'pool.ticket-age-ok',
-          'ok',
-          `A ticket held ${r.heldSeconds} s was ${r.sentence}.`,
-          'Clients returning within that time skip the full handshake.',
-          detail,
-        ),
-      ];
-    case 'rejected-before-lifetime':
-      return [
-        finding(
-          'pool.ticket-age-rejected',
-          'warn',
-          `A ticket held ${r.heldSeconds} s was ${r.sentence}.`,
-          'Ticket keys changed before the advertised lifetime (a reload regenerating keys?): returning clients pay a full handshake.',
-          detail,
-        ),
-      ];
-    case 'rejected-after-lifetime':
-      return [
-        finding(
-          'pool.ticket-age-expired',
-          'info',
-          `A ticket held ${r.heldSeconds} s was ${r.sentence}.`,
-          'Expired as advertised: clients returning later than the lifetime pay a full handshake.',
-          detail,
-        ),
-      ];
-    default:
-      return [];
-  }
+  return [
+    finding(id, severity, `A ticket held ${r.heldSeconds} s was ${r.sentence}.`, impact, detail),
+  ];
 }

@@ -190,7 +190,8 @@ function certIdMatch(id: CertID, leaf: CertFacts, issuer: CertFacts | null): boo
   return digest(hash, issuer.keyBits).equals(Buffer.from(id.issuerKeyHash.buffer));
 }
 
-const NO_VERDICT: OcspVerdict = {
+/** A verdict with nothing read yet: every field null. */
+export const NO_VERDICT: OcspVerdict = {
   certStatus: null,
   revocationTime: null,
   thisUpdate: null,

@@ -5,7 +5,7 @@
 import { finding } from '../report/findings.js';
 import type { Finding, StaplingInfo } from '../report/model.js';
 import type { ParsedCertificate } from './certificate.js';
-import { verifyOcspResponse } from './ocsp-verify.js';
+import { NO_VERDICT, verifyOcspResponse } from './ocsp-verify.js';
 
 /** Inputs of the stapling analysis. */
 export interface StaplingInput {
@@ -41,24 +41,16 @@ export function analyzeStapling(input: StaplingInput): {
 }
 
 function baseInfo(input: StaplingInput): StaplingInfo {
+  // error is taken out and put back so the JSON keys keep StaplingInfo's order.
+  const { error, ...unread } = NO_VERDICT;
   return {
     requested: input.requested,
     received: input.staple !== null,
     state: input.requested ? 'missing' : 'not-requested',
     bytes: input.staple?.length ?? null,
-    certStatus: null,
-    revocationTime: null,
-    thisUpdate: null,
-    nextUpdate: null,
-    producedAt: null,
-    ageSeconds: null,
-    secondsLeft: null,
-    signer: null,
-    delegationValid: null,
-    signatureValid: null,
-    certIdMatches: null,
+    ...unread,
     responderUrl: input.ocspUrls[0] ?? null,
-    error: null,
+    error,
   };
 }
 

@@ -40,27 +40,30 @@ function addressLines(pool: PoolInfo, paint: Paint): string[] {
   const omitted = pool.omitted.length ? `, ${pool.omitted.length} omitted (--pool-max)` : '';
   const count = `${pool.addresses.length} address(es) from ${pool.source}${omitted}`;
   const head = `Pool         ${count}, SNI ${pool.sni ?? 'none'}`;
-  const header = [
-    'address',
-    'leaf',
-    'key',
-    'chain',
-    'staple',
-    'TLS',
-    'ALPN',
-    'tickets',
-    'client auth',
-    'RTs',
-    'tls ms',
-  ];
-  const rows = pool.addresses.map(rowCells);
-  const lines = [paint('bold', head), ...grid([header, ...rows])];
+  const rows = pool.addresses.map(poolRowCells);
+  const lines = [paint('bold', head), ...grid([POOL_COLUMNS, ...rows])];
   for (const i of pool.inconsistencies)
     lines.push(`  ${paint('warn', 'INCONSISTENT')} ${i.column}: ${i.sentence}`);
   return lines;
 }
 
-function rowCells(r: PoolAddressRow): string[] {
+/** The columns of the per-address table. */
+export const POOL_COLUMNS = [
+  'address',
+  'leaf',
+  'key',
+  'chain',
+  'staple',
+  'TLS',
+  'ALPN',
+  'tickets',
+  'client auth',
+  'RTs',
+  'tls ms',
+];
+
+/** One terminator's cells, in POOL_COLUMNS order (only two for an unreachable one). */
+export function poolRowCells(r: PoolAddressRow): string[] {
   if (r.error) return [r.address, `unreachable: ${r.error}`];
   const order = r.chainOrderCorrect === false ? ', MISORDERED' : '';
   const chain = `${r.chainComplete ? 'complete' : 'INCOMPLETE'}${order}`;
@@ -87,8 +90,12 @@ const VERDICTS: Record<PoolMatrix['verdict'], string> = {
   none: 'shared by none',
 };
 
+/** `shared by groups (A: ..., B: ...)`: how sessions are shared across the pool. */
+export function matrixVerdict(m: PoolMatrix): string {
+  return `${VERDICTS[m.verdict]}${m.verdict === 'groups' ? ` (${groupList(m.groups)})` : ''}`;
+}
+
 function matrixLines(title: string, m: PoolMatrix, paint: Paint): string[] {
-  const groups = m.verdict === 'groups' ? ` (${groupList(m.groups)})` : '';
   const what =
     m.mechanism === 'ticket'
       ? 'ticket from ↓ offered to →, resumed?'
@@ -100,7 +107,7 @@ function matrixLines(title: string, m: PoolMatrix, paint: Paint): string[] {
     ...m.addresses.map((from) => [from, ...m.addresses.map((to) => cell(from, to))]),
   ];
   return [
-    `${title.padEnd(12)} ${VERDICTS[m.verdict]}${groups}  (${what})`,
+    `${title.padEnd(12)} ${matrixVerdict(m)}  (${what})`,
     ...grid(rows),
     `  ${paint('dim', `→ ${m.meaning}`)}`,
   ];
@@ -121,13 +128,17 @@ function measurementLines(pool: PoolInfo): string[] {
   return out;
 }
 
-function rateLines(r: ResumptionRate): string[] {
+/** The tickets counted along the resumption chain and what a resumption saved. */
+export function rateDetail(r: ResumptionRate): string {
   const b = r.benefit;
   const rt =
     b.roundTripsFull === null ? '' : ` (${b.roundTripsFull} vs ${dash(b.roundTripsResumed)} RT)`;
   const tickets = `tickets ${r.ticketsOnFull} on ${r.fullHandshakes} full, ${r.ticketsOnResumed} on ${r.resumed} resumed`;
-  const tls = `TLS ${dash(b.tlsMsFull)} ms full vs ${dash(b.tlsMsResumed)} ms resumed${rt}`;
-  return [`Resumption   ${r.explanation}`, `             ${tickets}; ${tls}`];
+  return `${tickets}; TLS ${dash(b.tlsMsFull)} ms full vs ${dash(b.tlsMsResumed)} ms resumed${rt}`;
+}
+
+function rateLines(r: ResumptionRate): string[] {
+  return [`Resumption   ${r.explanation}`, `             ${rateDetail(r)}`];
 }
 
 function earlyLine(e: EarlyDataResult): string {

@@ -1,6 +1,6 @@
 /** Renders a report as text for a terminal: facts per section, then findings worst first. */
 import { sortFindings } from '../report/findings.js';
-import type { Finding, Report, Severity } from '../report/model.js';
+import type { ClientCertVerdict, Finding, Report, Severity } from '../report/model.js';
 import { poolSection } from './pool-text.js';
 import { roundTripSections } from './round-trips.js';
 
@@ -140,14 +140,18 @@ function clientAuth(r: Report): string[] {
   const out = [`Client auth  ${c.mode}; without a certificate: ${c.withoutCertificate}`];
   out.push(`  CA names: ${c.acceptableCAs.length ? c.acceptableCAs.join(' | ') : '(none listed)'}`);
   for (const v of c.offered) {
-    const where = v.where
-      ? ` (${v.where}${v.alert ? `: ${v.alert}` : ''}${v.httpStatus ? `: HTTP ${v.httpStatus}` : ''})`
-      : '';
+    const where = rejectedWhere(v);
     out.push(
-      `  ${v.source}: ${v.subject} → ${v.verdict}${where}; issuer listed ${yes(v.issuerListed)}`,
+      `  ${v.source}: ${v.subject} → ${v.verdict}${where ? ` (${where})` : ''}; issuer listed ${yes(v.issuerListed)}`,
     );
   }
   return out;
+}
+
+/** Where a client certificate was turned away, with the alert or HTTP status; null if not. */
+export function rejectedWhere(v: ClientCertVerdict): string | null {
+  if (!v.where) return null;
+  return `${v.where}${v.alert ? `: ${v.alert}` : ''}${v.httpStatus ? `: HTTP ${v.httpStatus}` : ''}`;
 }
 
 function http(r: Report): string {

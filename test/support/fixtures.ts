@@ -8,7 +8,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import type tls from 'node:tls';
+import { buildOcspResponse } from '../../src/pki/ocsp-response.js';
 import { createLabPki, type LabPki, writeLabPki } from '../../src/pki/pki.js';
 import { type ProbeOptions, probeOptions, runProbe } from '../../src/probe.js';
 import { prepareSetup, type SetupOptions } from '../../src/probes/setup.js';
@@ -32,6 +34,17 @@ export async function pkiFixture(t: AfterHook, ocspUrl?: string): Promise<PkiFix
   t.after(() => rm(dir, { recursive: true, force: true }));
   const pki = await createLabPki({ ocspUrl });
   return { pki, dir, files: await writeLabPki(pki, dir) };
+}
+
+/**
+ * The scope of a whole test file, for fixtures made at module level: what it registers is
+ * undone once the file's tests are done (an `after` inside `before` would run too early).
+ */
+export const fileScope: AfterHook = { after: (fn) => after(() => fn()) };
+
+/** One lab PKI for the whole test file; its folder goes when the file's tests are done. */
+export function filePki(ocspUrl?: string): Promise<PkiFixture> {
+  return pkiFixture(fileScope, ocspUrl);
 }
 
 /** A running server and how to stop it. */
@@ -60,6 +73,11 @@ export async function startHttpsServer(
   };
   t.after(close);
   return { port: (server.address() as AddressInfo).port, server, close };
+}
+
+/** A good OCSP response for the lab leaf, signed by its issuer (the intermediate). */
+export function goodStaple(pki: LabPki): Buffer {
+  return buildOcspResponse({ leaf: pki.leaf, issuer: pki.intermediate, signer: pki.intermediate });
 }
 
 /** Leaf + intermediate + key of the lab PKI as server options. */
