@@ -38,7 +38,16 @@ export function buildProgram(): Command {
     )
     .version(TOOL_VERSION)
     .exitOverride()
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    // Commander's own usage errors read like ours: "tlsflight: <what>", one line.
+    .configureOutput({
+      outputError: (text, write) => write(`tlsflight: ${text.replace(/^error: /, '')}`),
+    })
+    .hook('preAction', async (_program, action) => {
+      // Fail on an unwritable --output before probing, not after.
+      const output = action.opts().output as string | undefined;
+      if (output) await (await import('./util/atomic-write.js')).assertWritable(output);
+    });
   withOutput(addProbeFlags(program.command('probe <target>')))
     .description('probe one endpoint (host[:port], port 443 by default)')
     .addOption(shapeOption('add advice for this traffic shape to text and Markdown output'))
@@ -90,7 +99,8 @@ async function main(argv: string[]): Promise<void> {
     }
     const message =
       err instanceof TlsflightError ? err.message : `unexpected error: ${describeError(err)}`;
-    process.stderr.write(`tlsflight: ${message}\n`);
+    // One line, whatever the cause quoted (a file's first bytes may hold newlines).
+    process.stderr.write(`tlsflight: ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
     if (verbose && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 2;
   }

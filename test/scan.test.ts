@@ -46,12 +46,21 @@ describe('target list reader', () => {
     ]);
   });
 
-  test('tells how far through the list the lines handed out are', async () => {
-    const text = '# header\na.test\nb.test\nc.test\n';
+  test('progress counts finished targets, not lines read (all 5 read, 1 done is 20%)', async () => {
+    const text = '# header\na.test\nb.test\nc.test\nd.test\ne.test\n';
     const reader = new TargetLineReader(chunksOf(text));
-    const seen: number[] = [];
-    for await (const _ of reader.lines()) seen.push(reader.fraction(text.length));
-    assert.deepEqual(seen, [0.5, 0.75, 1]);
+    await collect(reader.lines());
+    assert.deepEqual(
+      [0, 1, 4, 5].map((done) => reader.fraction(text.length, done)),
+      [0, 0.2, 0.8, 1],
+    );
+  });
+
+  test('progress of a list half read scales the targets seen to the whole file', async () => {
+    const text = 'a.test\nb.test\nc.test\nd.test\n';
+    const reader = new TargetLineReader(chunksOf(text.slice(0, 14)));
+    await collect(reader.lines());
+    assert.equal(reader.fraction(text.length, 2), 0.5);
   });
 
   test('lines and UTF-8 characters split across chunks come out whole', async () => {

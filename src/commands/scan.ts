@@ -72,7 +72,7 @@ export async function scanCommand(
   const progress = new Progress(process.stderr, () => ({
     summary: { ...state.summary, durationMs: performance.now() - started },
     active: state.active,
-    fraction: size ? reader.fraction(size) : null,
+    fraction: size ? reader.fraction(size, state.summary.targets) : null,
   }));
   progress.start();
   try {

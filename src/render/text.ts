@@ -115,7 +115,7 @@ function stapling(r: Report): string {
   const s = r.stapling!;
   if (!s.received)
     return `OCSP staple  ${s.state}${s.responderUrl ? ` (responder ${s.responderUrl})` : ''}`;
-  const left = s.secondsLeft === null ? '' : `, ${Math.floor(s.secondsLeft / 3600)} h left`;
+  const left = s.secondsLeft === null ? '' : `, ${stapleWindow(s.ageSeconds, s.secondsLeft)}`;
   return `OCSP staple  ${s.state}: certStatus ${s.certStatus ?? '-'}, signer ${s.signer ?? '-'}, signature ${yes(s.signatureValid, 'valid', 'INVALID')}, CertID ${yes(s.certIdMatches, 'matches', 'MISMATCH')}, thisUpdate ${s.thisUpdate ?? '-'}, nextUpdate ${s.nextUpdate ?? '-'}${left}, ${s.bytes} B${s.error ? ` (${s.error})` : ''}`;
 }
 
@@ -126,7 +126,8 @@ function resumption(r: Report): string {
   const tickets = `${t.length} ticket(s) after the full handshake${hint !== undefined ? ` (lifetime ${hint} s, first +${ms(t[0]!.arrivedAfterMs)} ms)` : ''}`;
   const result =
     s.resumed === null ? 'not tried' : s.resumed ? `resumed via ${s.mechanism}` : 'NOT resumed';
-  const times = `TLS ${ms(s.appconnectFullMs)} ms full vs ${ms(s.appconnectResumedMs)} ms resumed`;
+  const second = s.resumed ? 'resumed' : 'on the second connection';
+  const times = `TLS ${ms(s.appconnectFullMs)} ms full vs ${ms(s.appconnectResumedMs)} ms ${second}`;
   const id =
     s.sessionIdResumed === null
       ? ''
@@ -168,4 +169,12 @@ function findings(list: Finding[], p: Paint): string[] {
     `  ${p(f.severity, f.severity.toUpperCase().padEnd(4))} ${f.id.padEnd(30)} ${f.title}`,
     `       ${p('dim', `→ ${f.impact}`)}`,
   ]);
+}
+
+/** "23 h left", "expired 25 h ago" or "valid only in 47 h" for a staple's time window. */
+function stapleWindow(ageSeconds: number | null, secondsLeft: number): string {
+  const hours = (seconds: number) => Math.floor(Math.abs(seconds) / 3600);
+  if (ageSeconds !== null && ageSeconds < 0) return `valid only in ${hours(ageSeconds)} h`;
+  if (secondsLeft < 0) return `expired ${hours(secondsLeft)} h ago`;
+  return `${hours(secondsLeft)} h left`;
 }

@@ -19,8 +19,8 @@ export const MAX_LINE_CHARS = 4096;
 export class TargetLineReader {
   /** Bytes read from the source so far. */
   bytesRead = 0;
-  /** Line breaks in the bytes read so far (comments and blanks included). */
-  linesRead = 0;
+  /** Lines that named a target, handed out so far. */
+  private targets = 0;
   private lineNo = 0;
   private partial = '';
   private overflow = false;
@@ -33,7 +33,6 @@ export class TargetLineReader {
     for await (const chunk of this.source) {
       const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
       this.bytesRead += chunk.length;
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.linesRead += 1;
       yield* this.split(text);
     }
     yield* this.split(`${decoder.end()}\n`);
@@ -44,15 +43,20 @@ export class TargetLineReader {
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       const line = this.take(text.slice(start, nl));
       start = nl + 1;
-      if (line) yield line;
+      if (!line) continue;
+      this.targets += 1;
+      yield line;
     }
     this.append(text.slice(start));
   }
 
-  /** How far through a list of `size` bytes the lines handed out are (0 to 1). */
-  fraction(size: number): number {
-    const expectedLines = Math.max(1, (this.linesRead * size) / Math.max(1, this.bytesRead));
-    return Math.min(1, this.lineNo / expectedLines);
+  /**
+   * How far a scan of a `size`-byte list is, with `done` targets finished (0 to 1): the targets
+   * handed out so far, scaled by the share of the file read, estimate the total.
+   */
+  fraction(size: number, done: number): number {
+    const expected = this.targets * Math.max(1, size / Math.max(1, this.bytesRead));
+    return Math.min(1, done / Math.max(1, expected));
   }
 
   /** Completes the current line with `tail`; returns it unless it names no target. */
