@@ -276,6 +276,8 @@ function reuse(r: Report): Check {
 function mutualTls(r: Report): Check {
   const c = r.clientAuth;
   if (!c) return unmeasured('Client authentication was not probed.');
+  if (c.mode === 'required' && longLivedClientCert(r) === true)
+    return change('Client certificates are required, but the one offered is long-lived.');
   if (c.mode === 'required')
     return right(`Client certificates required (${c.acceptableCAs.length} CA names listed).`);
   if (c.mode === 'optional')
