@@ -61,7 +61,7 @@ describe('Markdown report', () => {
 
     assert.ok(
       lines.includes(
-        '**What-if**: network round trips × RTT, in ms (DNS and server time left out)',
+        '**What-if**: round trips × RTT of a visit (TCP + TLS + one request), in ms; no DNS, no server time',
       ),
     );
     assert.equal(

@@ -31,7 +31,7 @@ export function whatIfMarkdown(rows: WhatIfRow[]): string[] {
   const rtts = g.rtts.map((r) => `${r} ms`);
   const rule = (n: number) => `|${'---|'.repeat(n)}`;
   const out = [
-    '**What-if**: network round trips × RTT, in ms (DNS and server time left out)',
+    '**What-if**: round trips × RTT of a visit (TCP + TLS + one request), in ms; no DNS, no server time',
     '',
     `| Visit | RT | ${rtts.join(' | ')} |`,
     rule(2 + rtts.length),

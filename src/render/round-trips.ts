@@ -120,7 +120,10 @@ function whatIfTable(rows: WhatIfRow[], paint: Paint): string[] {
     `  ${label.padEnd(32)}${trips.padEnd(9)}${cell(rt, 4)}${cells.join('')}${note ? `  ${note}` : ''}`;
   const header = grid.rtts.map((r) => cell(`${r} ms`));
   const out = [
-    paint('bold', 'What-if      network round trips × RTT (DNS and server time left out)'),
+    paint(
+      'bold',
+      'What-if      round trips × RTT of a visit: TCP + TLS + one request (no DNS, no server time)',
+    ),
     paint('dim', line('visit', '', 'RT', header)),
   ];
   for (const v of grid.visits) {
