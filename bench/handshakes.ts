@@ -93,7 +93,9 @@ export async function benchHandshakes(): Promise<BenchResult> {
         ),
       ],
       notes: [
-        `${TARGETS} targets per scan; s_time ran ${S_TIME_SECONDS} s. A tlsflight target is a full capture: handshake, HTTP GET, transcript decryption, chain and staple analysis, report.`,
+        `${TARGETS} targets per scan; s_time ran ${S_TIME_SECONDS} s. A tlsflight target is a ` +
+          `full capture: handshake, HTTP GET, transcript decryption, chain and staple ` +
+          `analysis, report.`,
       ],
     };
   } finally {

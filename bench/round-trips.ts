@@ -3,7 +3,8 @@
  * beside its round-trip floor (the sequential round trips its checks need × RTT) as a ratio,
  * and beside testssl.sh on the same lab endpoint when /usr/bin/testssl is installed.
  *
- *   npm run build && node dist/bench/round-trips.js [--rtt 300] [--runs 3] [--endpoint healthy] [--no-testssl]
+ *   npm run build && node dist/bench/round-trips.js \
+ *     [--rtt 300] [--runs 3] [--endpoint healthy] [--no-testssl]
  *
  * Everything runs against the lab on 127.0.0.1; testssl gets --ip 127.0.0.1 and --nodns none,
  * and no --phone-out, so it resolves nothing and contacts no one else.
@@ -98,22 +99,26 @@ async function main(): Promise<void> {
       `tlsflight bench: full probe of lab endpoint '${e.name}' at an emulated RTT of ${rttMs} ms`,
     );
     console.log(
-      `  tlsflight probe  wall ${fmt(wall)} (median of ${runs.length}: ${runs.map((r) => fmt(r.ms)).join(', ')})`,
+      `  tlsflight probe  wall ${fmt(wall)} (median of ${runs.length}: ` +
+        `${runs.map((r) => fmt(r.ms)).join(', ')})`,
     );
     console.log(
-      `  round-trip floor ${floor.emulated} RTT = ${fmt(floorMs)} over ${floor.connections} connection(s)` +
+      `  round-trip floor ${floor.emulated} RTT = ${fmt(floorMs)} over ${floor.connections} ` +
+        `connection(s)` +
         ` (TCP handshakes not delayed here; on a real path +${floor.connections} RTT)`,
     );
     console.log(`  ratio wall/floor ${(wall / floorMs).toFixed(2)}`);
     if (values['no-testssl'] || !existsSync(TESTSSL)) {
       console.log(
-        `  testssl.sh       ${existsSync(TESTSSL) ? 'skipped (--no-testssl)' : `not installed at ${TESTSSL}`}`,
+        `  testssl.sh       ` +
+          `${existsSync(TESTSSL) ? 'skipped (--no-testssl)' : `not installed at ${TESTSSL}`}`,
       );
       return;
     }
     const t = await runTestssl(lab, e);
     console.log(
-      `  testssl.sh -S    wall ${fmt(t.ms)} (exit ${t.code}); ratio to floor ${(t.ms / floorMs).toFixed(1)}, ` +
+      `  testssl.sh -S    wall ${fmt(t.ms)} (exit ${t.code}); ratio to floor ` +
+        `${(t.ms / floorMs).toFixed(1)}, ` +
         `to tlsflight ${(t.ms / wall).toFixed(1)}`,
     );
   } finally {

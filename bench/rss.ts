@@ -56,7 +56,9 @@ async function scanOnce(lab: Lab, staple: string, concurrency: number, extra: st
     });
     const held = Number(/MAX_IN_FLIGHT (\d+)/.exec(await server.close())?.[1] ?? Number.NaN);
     const lines = out.stdout.trim().split('\n').filter(Boolean).length;
-    const command = `/usr/bin/time -v tlsflight scan targets.txt ${flags.join(' ').replace(lab.dir, '$DIR')} --concurrency ${concurrency}`;
+    const command =
+      `/usr/bin/time -v tlsflight scan targets.txt ` +
+      `${flags.join(' ').replace(lab.dir, '$DIR')} --concurrency ${concurrency}`;
     return {
       rss: maxRssMb(out.stderr),
       held,
@@ -114,7 +116,9 @@ export async function benchRss(): Promise<BenchResult> {
       ],
       rows,
       notes: [
-        `Each probe: full handshake with staple and tickets, GET held ${HOLD_MS} ms by the server (so all probes are open together), then the resumption handshake unless --no-resumption.`,
+        `Each probe: full handshake with staple and tickets, GET held ${HOLD_MS} ms by the ` +
+          `server (so all probes are open together), then the resumption handshake unless ` +
+          `--no-resumption.`,
         ...notes,
       ],
     };

@@ -21,7 +21,8 @@ async function roundTrips(): Promise<BenchResult> {
   const out = await run(process.execPath, [script], { timeoutMs: 1_800_000 });
   return {
     title:
-      'Full probe at 300 ms RTT: tlsflight vs round-trip floor vs testssl.sh (bench/round-trips.ts)',
+      'Full probe at 300 ms RTT: tlsflight vs round-trip floor vs testssl.sh ' +
+      '(bench/round-trips.ts)',
     commands: ['node dist/bench/round-trips.js'],
     header: [],
     rows: [],
@@ -53,9 +54,12 @@ async function main(argv: string[]): Promise<string> {
     printResult(result);
     sections.push(markdown(result));
   }
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}`;
+  const machine =
+    `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ` +
+    `Node ${process.version}`;
   const how =
-    'Produced by `npm run build && node dist/bench/run.js --results bench/RESULTS.md` (one run; every server on 127.0.0.1).';
+    'Produced by `npm run build && node dist/bench/run.js --results bench/RESULTS.md` (one run; ' +
+    'every server on 127.0.0.1).';
   const snippet = [
     `## Benchmarks (${new Date().toISOString().slice(0, 10)}, ${machine})`,
     '',

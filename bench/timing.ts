@@ -83,15 +83,21 @@ export async function benchTiming(): Promise<BenchResult> {
       }
     }
     return {
-      title: `Timing accuracy: tls duration, tlsflight vs curl (medians of ${RUNS} alternating runs)`,
+      title:
+        `Timing accuracy: tls duration, tlsflight vs curl (medians of ${RUNS} alternating ` +
+        `runs)`,
       commands: [
-        'tlsflight probe localhost:PORT --connect-to 127.0.0.1 --ca ca.pem --tls 1.3 --alpn http/1.1 --no-resumption --no-ocsp --json   # .timing.durations.tls',
-        "curl -s -o /dev/null --cacert ca.pem --resolve localhost:PORT:127.0.0.1 --tlsv1.3 -w '%{time_connect} %{time_appconnect}' https://localhost:PORT/",
+        'tlsflight probe localhost:PORT --connect-to 127.0.0.1 --ca ca.pem --tls 1.3 --alpn ' +
+          'http/1.1 --no-resumption --no-ocsp --json   # .timing.durations.tls',
+        'curl -s -o /dev/null --cacert ca.pem --resolve localhost:PORT:127.0.0.1 --tlsv1.3 -w ' +
+          "'%{time_connect} %{time_appconnect}' https://localhost:PORT/",
       ],
       header: ['emulated RTT', 'version', 'tlsflight ms', 'curl ms', 'difference ms', 'ratio'],
       rows,
       notes: [
-        'Server: openssl s_server -www; 100 ms RTT through the userland latency proxy (src/lab/latency-proxy.ts), which cannot delay the TCP handshake itself, so both tools see a near-zero connect phase.',
+        'Server: openssl s_server -www; 100 ms RTT through the userland latency proxy ' +
+          '(src/lab/latency-proxy.ts), which cannot delay the TCP handshake itself, so both ' +
+          'tools see a near-zero connect phase.',
       ],
     };
   } finally {

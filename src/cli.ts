@@ -34,7 +34,8 @@ function withOutput(cmd: Command): Command {
 export function buildProgram(): Command {
   const program = new Command('tlsflight')
     .description(
-      'Measure and explain the first TLS handshake: round trips, resumption, OCSP stapling, mutual TLS.',
+      'Measure and explain the first TLS handshake: round trips, resumption, OCSP stapling, ' +
+        'mutual TLS.',
     )
     .version(TOOL_VERSION)
     .exitOverride()

@@ -133,22 +133,28 @@ function curlTls(port: number, ca: string): Promise<number> {
  * file after TCP connect, so its connect→appconnect window holds 3-10 ms of local set-up on
  * this machine that tlsflight keeps out of the TLS phase: at 100 ms that alone nears 5%.
  */
-test('curl and tlsflight agree on the TLS phase within 5% on the same delayed endpoint', async (t) => {
-  const far = await startLab({ rttMs: 300, only: ['alpn-http1'] });
-  t.after(() => far.close());
-  const e = far.endpoint('alpn-http1');
-  const ours: number[] = [];
-  const curls: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    ours.push((await probe('alpn-http1', far, false)).timing!.durations.tls!);
-    curls.push(await curlTls(e.port, far.files.ca!));
-  }
-  const [a, b] = [median(ours), median(curls)];
-  t.diagnostic(
-    `tlsflight ${ours.map((x) => x.toFixed(1))} ms, curl ${curls.map((x) => x.toFixed(1))} ms`,
-  );
-  assert.ok(Math.abs(a - b) / b <= 0.05, `tlsflight ${a.toFixed(1)} ms vs curl ${b.toFixed(1)} ms`);
-});
+test(
+  'curl and tlsflight agree on the TLS phase ' + 'within 5% on the same delayed endpoint',
+  async (t) => {
+    const far = await startLab({ rttMs: 300, only: ['alpn-http1'] });
+    t.after(() => far.close());
+    const e = far.endpoint('alpn-http1');
+    const ours: number[] = [];
+    const curls: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      ours.push((await probe('alpn-http1', far, false)).timing!.durations.tls!);
+      curls.push(await curlTls(e.port, far.files.ca!));
+    }
+    const [a, b] = [median(ours), median(curls)];
+    t.diagnostic(
+      `tlsflight ${ours.map((x) => x.toFixed(1))} ms, curl ${curls.map((x) => x.toFixed(1))} ms`,
+    );
+    assert.ok(
+      Math.abs(a - b) / b <= 0.05,
+      `tlsflight ${a.toFixed(1)} ms vs curl ${b.toFixed(1)} ms`,
+    );
+  },
+);
 
 describe('flight model helpers', () => {
   const flight = (from: Flight['from'], start: number, end = start): Flight => ({

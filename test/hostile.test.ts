@@ -175,18 +175,21 @@ describe('hostile and broken servers', () => {
     assert.match(r.connectionError ?? '', /handshake not finished after 1500 ms/);
   });
 
-  test('a server that trickles its response body one byte a second is cut at the deadline', async (t) => {
-    const upstream = await startHttpsServer(t, {
-      ...serverIdentity(fx.pki),
-      handler: (_req, res) => {
-        res.writeHead(200, { 'content-length': '1000' });
-        everyUntilClosed(res, 1000, () => res.write('x'));
-      },
-    });
-    const r = await probe(upstream);
-    assert.equal(r.httpStatus, 200);
-    assert.match(r.httpError ?? '', /response did not end within \d+ ms/);
-  });
+  test(
+    'a server that trickles its response body ' + 'one byte a second is cut at the deadline',
+    async (t) => {
+      const upstream = await startHttpsServer(t, {
+        ...serverIdentity(fx.pki),
+        handler: (_req, res) => {
+          res.writeHead(200, { 'content-length': '1000' });
+          everyUntilClosed(res, 1000, () => res.write('x'));
+        },
+      });
+      const r = await probe(upstream);
+      assert.equal(r.httpStatus, 200);
+      assert.match(r.httpError ?? '', /response did not end within \d+ ms/);
+    },
+  );
 
   test('a chain over 100 KB that OpenSSL still accepts is reported with its bytes', async (t) => {
     const server = await startHttpsServer(t, await bigChain(fx, 3620));
@@ -197,14 +200,17 @@ describe('hostile and broken servers', () => {
   });
 
   for (const tls of ['1.3', '1.2'] as const) {
-    test(`a 160 KB chain fails the handshake and its Certificate size is reported (TLS ${tls})`, async (t) => {
-      const server = await startHttpsServer(t, await bigChain(fx, 5800));
-      const r = await probe(server, { tls });
-      assert.ok(r.findings.includes('handshake.failed'), r.findings.join());
-      assert.match(r.handshakeError ?? '', /excessive message size/);
-      const cert = r.messages.find((m) => m.startsWith('server:Certificate:'));
-      assert.ok(Number(cert?.split(':')[2]) > 160_000, r.messages.join());
-    });
+    test(
+      `a 160 KB chain fails the handshake and its Certificate size is reported (TLS ` + `${tls})`,
+      async (t) => {
+        const server = await startHttpsServer(t, await bigChain(fx, 5800));
+        const r = await probe(server, { tls });
+        assert.ok(r.findings.includes('handshake.failed'), r.findings.join());
+        assert.match(r.handshakeError ?? '', /excessive message size/);
+        const cert = r.messages.find((m) => m.startsWith('server:Certificate:'));
+        assert.ok(Number(cert?.split(':')[2]) > 160_000, r.messages.join());
+      },
+    );
   }
 
   for (const [name, oid] of [
@@ -258,17 +264,20 @@ describe('hostile and broken servers', () => {
     }
   });
 
-  test('a server looping NewSessionTickets cannot grow the probe (openssl -num_tickets)', async (t) => {
-    // biome-ignore format: flags and their values side by side
-    const server = await startOpenSslServer([
+  test(
+    'a server looping NewSessionTickets cannot ' + 'grow the probe (openssl -num_tickets)',
+    async (t) => {
+      // biome-ignore format: flags and their values side by side
+      const server = await startOpenSslServer([
       '-cert', fx.files.chain!, '-key', fx.files.leafKey!, '-www', '-num_tickets', '200000',
     ]);
-    t.after(() => server.close());
-    const r = await probe(server);
-    assert.ok(r.tickets > 0 && r.tickets <= 512, `${r.tickets} tickets listed`);
-    assert.ok(r.messages.length <= 520, `${r.messages.length} messages listed`);
-    assert.ok(r.maxRssMb < 200, `child peaked at ${r.maxRssMb} MB`);
-  });
+      t.after(() => server.close());
+      const r = await probe(server);
+      assert.ok(r.tickets > 0 && r.tickets <= 512, `${r.tickets} tickets listed`);
+      assert.ok(r.messages.length <= 520, `${r.messages.length} messages listed`);
+      assert.ok(r.maxRssMb < 200, `child peaked at ${r.maxRssMb} MB`);
+    },
+  );
 
   for (const when of ['accept', 'client-hello'] as const) {
     test(`a server that resets the connection at ${when} is a connection error`, async (t) => {
@@ -278,13 +287,16 @@ describe('hostile and broken servers', () => {
     });
   }
 
-  test('a server that answers with a TLS alert is a failed handshake naming the alert', async (t) => {
-    const server = await hostile(t, alertServer(40));
-    const r = await probe(server);
-    assert.equal(r.connectionError, null);
-    assert.ok(r.findings.includes('handshake.failed'), r.findings.join());
-    assert.deepEqual(r.alerts, ['server:handshake_failure']);
-  });
+  test(
+    'a server that answers with a TLS alert ' + 'is a failed handshake naming the alert',
+    async (t) => {
+      const server = await hostile(t, alertServer(40));
+      const r = await probe(server);
+      assert.equal(r.connectionError, null);
+      assert.ok(r.findings.includes('handshake.failed'), r.findings.join());
+      assert.deepEqual(r.alerts, ['server:handshake_failure']);
+    },
+  );
 
   test('an HTTP/1.1 response that never ends is cut at the deadline', async (t) => {
     const server = await startHttpsServer(t, {
@@ -325,7 +337,10 @@ describe('hostile and broken servers', () => {
   });
 });
 
-/** Server options with a leaf padded by `names` SANs (about 28 bytes each) plus the intermediate. */
+/**
+ * Server options with a leaf padded by `names` SANs (about 28 bytes each) plus the
+ * intermediate.
+ */
 async function bigChain(fx: PkiFixture, names: number) {
   const sans = [
     'localhost',

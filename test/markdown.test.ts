@@ -26,34 +26,41 @@ function rowAfter(lines: string[], header: string): string | undefined {
 }
 
 describe('Markdown report', () => {
-  test('a TLS 1.3 endpoint: facts, 1 + 1 + 1 = 3 round trips with the RTT, no other section', async (t) => {
-    const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
-    const markdown = renderMarkdown(await probeLocal(port, fx, { resumption: false }));
-    const lines = linesOf(markdown);
+  test(
+    'a TLS 1.3 endpoint: facts, 1 + 1 + 1 = 3 ' + 'round trips with the RTT, no other section',
+    async (t) => {
+      const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
+      const markdown = renderMarkdown(await probeLocal(port, fx, { resumption: false }));
+      const lines = linesOf(markdown);
 
-    assert.equal(lines[0], `### tlsflight: \`localhost:${port}\``);
-    assert.ok(lines.includes(`| Target | \`localhost:${port}\` (SNI \`localhost\`) |`));
-    assert.match(
-      markdown,
-      /^\| TLS \| TLSv1\.3 TLS_AES_256_GCM_SHA384 X25519 ALPN http\/1\.1 \|$/m,
-    );
-    assert.match(
-      markdown,
-      /^\*\*Round trips\*\*: RTT \d+\.\d ms from (TCP connect|the TLS flight spacing) \(.+\)\.$/m,
-    );
-    assert.equal(
-      rowAfter(lines, '| TCP | TLS | HTTP | Extra | Total |'),
-      '| 1 | 1 | 1 | 0 | **3** |',
-    );
-    assert.match(
-      markdown,
-      /^In RTT: dns [\d.]+, tcp [\d.]+, tls [\d.]+, server [\d.]+; first server flight \d+ B fits the initial window\.$/m,
-    );
-    for (const absent of ['**What-if**', '**Pool**', '**Client auth**']) {
-      assert.ok(!markdown.includes(absent), `${absent} appears without its data`);
-    }
-    assert.ok(lines.includes('| | Finding | What it means |'));
-  });
+      assert.equal(lines[0], `### tlsflight: \`localhost:${port}\``);
+      assert.ok(lines.includes(`| Target | \`localhost:${port}\` (SNI \`localhost\`) |`));
+      assert.match(
+        markdown,
+        /^\| TLS \| TLSv1\.3 TLS_AES_256_GCM_SHA384 X25519 ALPN http\/1\.1 \|$/m,
+      );
+      assert.match(
+        markdown,
+        /^\*\*Round trips\*\*: RTT \d+\.\d ms from (TCP connect|the TLS flight spacing) \(.+\)\.$/m,
+      );
+      assert.equal(
+        rowAfter(lines, '| TCP | TLS | HTTP | Extra | Total |'),
+        '| 1 | 1 | 1 | 0 | **3** |',
+      );
+      assert.match(
+        markdown,
+        new RegExp(
+          /^In RTT: dns [\d.]+, tcp [\d.]+, tls [\d.]+, server [\d.]+; first server /.source +
+            /flight \d+ B fits the initial window\.$/.source,
+          'm',
+        ),
+      );
+      for (const absent of ['**What-if**', '**Pool**', '**Client auth**']) {
+        assert.ok(!markdown.includes(absent), `${absent} appears without its data`);
+      }
+      assert.ok(lines.includes('| | Finding | What it means |'));
+    },
+  );
 
   test('--rtt 50,300: the visits and what each control saves, in ms per RTT', async (t) => {
     const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
@@ -61,7 +68,8 @@ describe('Markdown report', () => {
 
     assert.ok(
       lines.includes(
-        '**What-if**: round trips × RTT of a visit (TCP + TLS + one request), in ms; no DNS, no server time',
+        '**What-if**: round trips × RTT of a visit (TCP + TLS + one request), in ms; no DNS, no ' +
+          'server time',
       ),
     );
     assert.equal(
@@ -72,7 +80,8 @@ describe('Markdown report', () => {
     assert.equal(
       rowAfter(
         lines,
-        '| Control | RT with ↔ without | RT saved | saves at 50 ms | saves at 300 ms | Endpoint |',
+        '| Control | RT with ↔ without | RT saved | saves at 50 ms | saves at 300 ms | ' +
+          'Endpoint |',
       ),
       '| TLS 1.3 (vs 1.2) | 3↔4 | 1 | 50 | 300 | has it |',
     );
@@ -82,82 +91,98 @@ describe('Markdown report', () => {
     assert.ok(lines.some((l) => l.startsWith('_TLS 1.3 resumes in 1 RTT like a full handshake')));
   });
 
-  test('client certificates: the mode, the CA names and one verdict row per certificate', async (t) => {
-    const { port } = await startHttpsServer(t, {
-      ...serverIdentity(fx.pki),
-      requestCert: true,
-      rejectUnauthorized: true,
-      ca: [fx.pki.clientRoot.certPem],
-    });
-    const credentials = [
-      { cert: fx.files.client!, key: fx.files.clientKey! },
-      { cert: fx.files.client2!, key: fx.files.client2Key! },
-    ];
-    const report = await probeLocal(port, fx, { resumption: false }, { credentials });
-    const lines = linesOf(renderMarkdown(report));
+  test(
+    'client certificates: the mode, the CA ' + 'names and one verdict row per certificate',
+    async (t) => {
+      const { port } = await startHttpsServer(t, {
+        ...serverIdentity(fx.pki),
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca: [fx.pki.clientRoot.certPem],
+      });
+      const credentials = [
+        { cert: fx.files.client!, key: fx.files.clientKey! },
+        { cert: fx.files.client2!, key: fx.files.client2Key! },
+      ];
+      const report = await probeLocal(port, fx, { resumption: false }, { credentials });
+      const lines = linesOf(renderMarkdown(report));
 
-    assert.ok(lines.includes('| Client auth | required |'));
-    assert.ok(
-      lines.includes(
-        '**Client auth**: required; without a certificate: rejected; CA names: `CN=tlsflight client CA 1`',
-      ),
-    );
-    assert.equal(
-      rowAfter(lines, '| | Certificate | Source | Verdict | Where | Issuer listed |'),
-      `| ✅ | CN=tlsflight client 1 | ${fx.files.client} | accepted | - | yes |`,
-    );
-    // Node closes the connection without an alert for a certificate from another CA.
-    assert.ok(
-      lines.includes(
-        `| ❌ | CN=tlsflight client 2 | ${fx.files.client2} | rejected | closed-before-response | no |`,
-      ),
-    );
-  });
+      assert.ok(lines.includes('| Client auth | required |'));
+      assert.ok(
+        lines.includes(
+          '**Client auth**: required; without a certificate: rejected; CA names: `CN=tlsflight ' +
+            'client CA 1`',
+        ),
+      );
+      assert.equal(
+        rowAfter(lines, '| | Certificate | Source | Verdict | Where | Issuer listed |'),
+        `| ✅ | CN=tlsflight client 1 | ${fx.files.client} | accepted | - | yes |`,
+      );
+      // Node closes the connection without an alert for a certificate from another CA.
+      assert.ok(
+        lines.includes(
+          `| ❌ | CN=tlsflight client 2 | ${fx.files.client2} | rejected | ` +
+            `closed-before-response ` +
+            `| no |`,
+        ),
+      );
+    },
+  );
 
-  test('a pool of three, two sharing a ticket key: a row per address, the groups, the rate', async (t) => {
-    const shared = ticketKey();
-    const a = await startTerminator(t, fx, { ticketKeys: shared });
-    const b = await startTerminator(t, fx, { ticketKeys: shared });
-    const c = await startTerminator(t, fx, { ticketKeys: ticketKey() });
-    const { report } = await probeLocalPool(fx, [a.port, b.port, c.port], {
-      resumptionAttempts: '4',
-    });
-    const lines = linesOf(renderMarkdown(report));
-    const [la, lb, lc] = [a, b, c].map((s) => `127.0.0.1:${s.port}`);
+  test(
+    'a pool of three, two sharing a ticket key: ' + 'a row per address, the groups, the rate',
+    async (t) => {
+      const shared = ticketKey();
+      const a = await startTerminator(t, fx, { ticketKeys: shared });
+      const b = await startTerminator(t, fx, { ticketKeys: shared });
+      const c = await startTerminator(t, fx, { ticketKeys: ticketKey() });
+      const { report } = await probeLocalPool(fx, [a.port, b.port, c.port], {
+        resumptionAttempts: '4',
+      });
+      const lines = linesOf(renderMarkdown(report));
+      const [la, lb, lc] = [a, b, c].map((s) => `127.0.0.1:${s.port}`);
 
-    assert.ok(lines.includes('**Pool**: 3 address(es) from pool, SNI localhost'));
-    const header =
-      '| address | leaf | key | chain | staple | TLS | ALPN | tickets | client auth | RTs | tls ms |';
-    const first = lines.indexOf(header) + 2;
-    for (const [i, address] of [la, lb, lc].entries()) {
-      const [shown, leaf, key, ...rest] = cellsOf(lines[first + i] ?? '');
-      assert.equal(shown, address);
-      assert.match(`${leaf} ${key}`, /^[0-9a-f]{12} [0-9a-f]{12}$/);
-      const tlsMs = rest.pop();
-      assert.deepEqual(rest, [
-        'complete',
-        'not-applicable',
-        '1.3+1.2',
-        'http/1.1',
-        '2',
-        'none',
-        '1',
-      ]);
-      assert.match(tlsMs ?? '', /^\d+\.\d$/);
-    }
-    assert.ok(
-      lines.includes(
-        `- **Ticket keys**: shared by groups (A: ${la}, ${lb}; B: ${lc}). ${report.pool!.ticketMatrix!.meaning}`,
-      ),
-    );
-    // Round robin a, b, c, a, b: b resumes a's ticket; Node sends no ticket on a resumed
-    // handshake, so c starts afresh; a refuses c's ticket (another group); b resumes a's again.
-    const rate = new RegExp(
-      `^- \\*\\*Resumption rate\\*\\*: 2 of 4 attempts resumed \\(50%\\): tickets accepted only by some terminators \\(offers rejected on ${la.replace(/\./g, '\\.')}\\); tickets 6 on 3 full, 0 on 2 resumed; TLS \\d+\\.\\d+ ms full vs \\d+\\.\\d+ ms resumed \\(1 vs 1 RT\\)\\.$`,
-    );
-    assert.ok(
-      lines.some((l) => rate.test(l)),
-      lines.filter((l) => l.startsWith('- ')).join('\n'),
-    );
-  });
+      assert.ok(lines.includes('**Pool**: 3 address(es) from pool, SNI localhost'));
+      const header =
+        '| address | leaf | key | chain | staple | TLS | ALPN | tickets | client auth | RTs | ' +
+        'tls ' +
+        'ms |';
+      const first = lines.indexOf(header) + 2;
+      for (const [i, address] of [la, lb, lc].entries()) {
+        const [shown, leaf, key, ...rest] = cellsOf(lines[first + i] ?? '');
+        assert.equal(shown, address);
+        assert.match(`${leaf} ${key}`, /^[0-9a-f]{12} [0-9a-f]{12}$/);
+        const tlsMs = rest.pop();
+        assert.deepEqual(rest, [
+          'complete',
+          'not-applicable',
+          '1.3+1.2',
+          'http/1.1',
+          '2',
+          'none',
+          '1',
+        ]);
+        assert.match(tlsMs ?? '', /^\d+\.\d$/);
+      }
+      assert.ok(
+        lines.includes(
+          `- **Ticket keys**: shared by groups (A: ${la}, ${lb}; B: ${lc}). ` +
+            `${report.pool!.ticketMatrix!.meaning}`,
+        ),
+      );
+      // Round robin a, b, c, a, b: b resumes a's ticket; Node sends no ticket on a resumed
+      // handshake, so c starts afresh; a refuses c's ticket (another group); b resumes a's again.
+      const rate = new RegExp(
+        `^- \\*\\*Resumption rate\\*\\*: 2 of 4 attempts resumed \\(50%\\): tickets accepted ` +
+          `only ` +
+          `by some terminators \\(offers rejected on ${la.replace(/\./g, '\\.')}\\); tickets 6 ` +
+          `on 3 full, 0 on 2 resumed; TLS \\d+\\.\\d+ ms full vs \\d+\\.\\d+ ms resumed \\(1 vs ` +
+          `1 RT\\)\\.$`,
+      );
+      assert.ok(
+        lines.some((l) => rate.test(l)),
+        lines.filter((l) => l.startsWith('- ')).join('\n'),
+      );
+    },
+  );
 });

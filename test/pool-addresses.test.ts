@@ -11,46 +11,49 @@ import { goodStaple, pkiFixture } from './support/fixtures.js';
 import { probeLocalPool, startTerminator } from './support/pool.js';
 
 describe('pool addresses', () => {
-  it('names the terminator that does not staple: "stapling missing on 1 of 2 addresses"', async (t) => {
-    // The leaf names an OCSP responder (never contacted), so a missing staple is a fault.
-    const fx = await pkiFixture(t, 'http://ocsp.tlsflight.test/');
-    const staple = goodStaple(fx.pki);
-    const stapling = await startTerminator(t, fx, { staple });
-    const silent = await startTerminator(t, fx);
-    const { report, pool } = await probeLocalPool(fx, [stapling.port, silent.port]);
+  it(
+    'names the terminator that does not staple: ' + '"stapling missing on 1 of 2 addresses"',
+    async (t) => {
+      // The leaf names an OCSP responder (never contacted), so a missing staple is a fault.
+      const fx = await pkiFixture(t, 'http://ocsp.tlsflight.test/');
+      const staple = goodStaple(fx.pki);
+      const stapling = await startTerminator(t, fx, { staple });
+      const silent = await startTerminator(t, fx);
+      const { report, pool } = await probeLocalPool(fx, [stapling.port, silent.port]);
 
-    const labels = pool.addresses.map((r) => r.address);
-    assert.deepEqual(labels, [`127.0.0.1:${stapling.port}`, `127.0.0.1:${silent.port}`]);
-    assert.deepEqual(
-      pool.addresses.map((r) => r.staple?.state),
-      ['good', 'missing'],
-    );
-    assert.equal(pool.addresses[0]!.staple?.fresh, true);
-    assert.equal(pool.addresses[0]!.staple?.forThisCertificate, true);
-    const inconsistent = pool.inconsistencies.find((i) => i.column === 'staple');
-    assert.ok(inconsistent, 'a staple inconsistency');
-    assert.match(
-      inconsistent.sentence,
-      new RegExp(`^stapling missing on 1 of 2 addresses \\(127\\.0\\.0\\.1:${silent.port}\\)`),
-    );
-    assert.deepEqual(inconsistent.sides, [
-      { value: 'good', addresses: [labels[0]] },
-      { value: 'missing', addresses: [labels[1]] },
-    ]);
-    const f = report.findings.find((x) => x.id === 'pool.inconsistent.staple');
-    assert.equal(f?.severity, 'warn');
-    assert.match(f!.title, /^INCONSISTENT: stapling missing on 1 of 2 addresses/);
-    // The rest of the rows agree: same leaf, same key, same version.
-    assert.equal(new Set(pool.addresses.map((r) => r.leafSha256)).size, 1);
-    assert.deepEqual(pool.addresses[0]!.tlsVersions, ['TLSv1.3', 'TLSv1.2']);
-    assert.equal(pool.addresses[0]!.roundTrips, 1);
-    assert.deepEqual(
-      pool.inconsistencies.map((i) => i.column),
-      ['staple'],
-    );
-    const text = renderText(report, { color: false, verbose: false });
-    assert.match(text, /INCONSISTENT staple: stapling missing on 1 of 2 addresses/);
-  });
+      const labels = pool.addresses.map((r) => r.address);
+      assert.deepEqual(labels, [`127.0.0.1:${stapling.port}`, `127.0.0.1:${silent.port}`]);
+      assert.deepEqual(
+        pool.addresses.map((r) => r.staple?.state),
+        ['good', 'missing'],
+      );
+      assert.equal(pool.addresses[0]!.staple?.fresh, true);
+      assert.equal(pool.addresses[0]!.staple?.forThisCertificate, true);
+      const inconsistent = pool.inconsistencies.find((i) => i.column === 'staple');
+      assert.ok(inconsistent, 'a staple inconsistency');
+      assert.match(
+        inconsistent.sentence,
+        new RegExp(`^stapling missing on 1 of 2 addresses \\(127\\.0\\.0\\.1:${silent.port}\\)`),
+      );
+      assert.deepEqual(inconsistent.sides, [
+        { value: 'good', addresses: [labels[0]] },
+        { value: 'missing', addresses: [labels[1]] },
+      ]);
+      const f = report.findings.find((x) => x.id === 'pool.inconsistent.staple');
+      assert.equal(f?.severity, 'warn');
+      assert.match(f!.title, /^INCONSISTENT: stapling missing on 1 of 2 addresses/);
+      // The rest of the rows agree: same leaf, same key, same version.
+      assert.equal(new Set(pool.addresses.map((r) => r.leafSha256)).size, 1);
+      assert.deepEqual(pool.addresses[0]!.tlsVersions, ['TLSv1.3', 'TLSv1.2']);
+      assert.equal(pool.addresses[0]!.roundTrips, 1);
+      assert.deepEqual(
+        pool.inconsistencies.map((i) => i.column),
+        ['staple'],
+      );
+      const text = renderText(report, { color: false, verbose: false });
+      assert.match(text, /INCONSISTENT staple: stapling missing on 1 of 2 addresses/);
+    },
+  );
 
   it('flags the terminator that serves an incomplete chain as a fail', async (t) => {
     const fx = await pkiFixture(t);
@@ -86,7 +89,8 @@ describe('pool addresses', () => {
     const { inconsistencies } = compareAddresses(rows);
     assert.equal(
       inconsistencies[0]?.sentence,
-      'the IPv6 address (2001:db8::1) serves an incomplete chain; complete chain on 192.0.2.1, 192.0.2.2',
+      'the IPv6 address (2001:db8::1) serves an incomplete chain; complete chain on 192.0.2.1, ' +
+        '192.0.2.2',
     );
   });
 

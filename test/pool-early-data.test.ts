@@ -38,16 +38,19 @@ describe('pool early data', () => {
     assert.equal(f?.severity, 'info');
   });
 
-  it('says "not tested", never "not supported", when tickets advertise no early data', async (t) => {
-    const fx = await pkiFixture(t);
-    const nginx = await startPoolNginx(t, fx);
-    const { report, pool } = await probeLocalPool(fx, [nginx.port], { resumptionAttempts: '1' });
+  it(
+    'says "not tested", never "not supported", ' + 'when tickets advertise no early data',
+    async (t) => {
+      const fx = await pkiFixture(t);
+      const nginx = await startPoolNginx(t, fx);
+      const { report, pool } = await probeLocalPool(fx, [nginx.port], { resumptionAttempts: '1' });
 
-    assert.equal(pool.earlyData.advertised, false);
-    assert.equal(pool.earlyData.result, 'not-tested');
-    assert.match(pool.earlyData.reason ?? '', /no ticket advertises early data/);
-    assert.doesNotMatch(renderText(report, { color: false, verbose: false }), /not supported/);
-  });
+      assert.equal(pool.earlyData.advertised, false);
+      assert.equal(pool.earlyData.result, 'not-tested');
+      assert.match(pool.earlyData.reason ?? '', /no ticket advertises early data/);
+      assert.doesNotMatch(renderText(report, { color: false, verbose: false }), /not supported/);
+    },
+  );
 
   it('says "not tested" when openssl cannot be run', async (t) => {
     const fx = await pkiFixture(t);

@@ -47,19 +47,23 @@ describe('pool resumption rate', () => {
     assert.match(text, /tickets 12 on 6 full, 0 on 5 resumed/);
   });
 
-  it('finds "tickets issued but never accepted" when the ticket key rotates on every connection', async (t) => {
-    const fx = await pkiFixture(t);
-    const server = await startTerminator(t, fx);
-    server.server.on('connection', () => server.server.setTicketKeys(ticketKey()));
-    const { pool } = await probeLocalPool(fx, [server.port], { resumptionAttempts: '6' });
-    const rate = pool.resumptionRate!;
+  it(
+    'finds "tickets issued but never accepted" when the ticket key rotates on every ' +
+      'connection',
+    async (t) => {
+      const fx = await pkiFixture(t);
+      const server = await startTerminator(t, fx);
+      server.server.on('connection', () => server.server.setTicketKeys(ticketKey()));
+      const { pool } = await probeLocalPool(fx, [server.port], { resumptionAttempts: '6' });
+      const rate = pool.resumptionRate!;
 
-    assert.equal(rate.resumed, 0);
-    assert.equal(rate.ratePercent, 0);
-    assert.equal(rate.cause, 'tickets issued but never accepted');
-    assert.equal(rate.ticketsOnFull, 14);
-    assert.ok(rate.links.slice(1).every((l) => l.offered && !l.resumed));
-  });
+      assert.equal(rate.resumed, 0);
+      assert.equal(rate.ratePercent, 0);
+      assert.equal(rate.cause, 'tickets issued but never accepted');
+      assert.equal(rate.ticketsOnFull, 14);
+      assert.ok(rate.links.slice(1).every((l) => l.offered && !l.resumed));
+    },
+  );
 
   it('finds "no tickets issued" on openssl s_server -num_tickets 0', async (t) => {
     const fx = await pkiFixture(t);
@@ -86,45 +90,52 @@ describe('pool resumption rate', () => {
     assert.equal(pool.resumptionRate?.ratePercent, 0);
   });
 
-  it('finds "tickets issued but never accepted" on nginx with tickets off and no session cache', async (t) => {
-    // TLS 1.3 with ssl_session_tickets off still sends (stateful) tickets; no cache remembers them.
-    const fx = await pkiFixture(t);
-    const nginx = await startPoolNginx(t, fx, { sessionTickets: false, sessionCache: 'off' });
-    const { pool } = await probeLocalPool(fx, [nginx.port], { resumptionAttempts: '3' });
+  it(
+    'finds "tickets issued but never accepted" on ' + 'nginx with tickets off and no session cache',
+    async (t) => {
+      // TLS 1.3 with ssl_session_tickets off still sends (stateful) tickets;
+      // no cache remembers them.
+      const fx = await pkiFixture(t);
+      const nginx = await startPoolNginx(t, fx, { sessionTickets: false, sessionCache: 'off' });
+      const { pool } = await probeLocalPool(fx, [nginx.port], { resumptionAttempts: '3' });
 
-    assert.equal(pool.addresses[0]?.ticketsIssued, 2);
-    assert.equal(pool.resumptionRate?.cause, 'tickets issued but never accepted');
-  });
+      assert.equal(pool.addresses[0]?.ticketsIssued, 2);
+      assert.equal(pool.resumptionRate?.cause, 'tickets issued but never accepted');
+    },
+  );
 });
 
 describe('pool ticket age', () => {
-  it('reports "rejected at age X s although the lifetime hint is 300 s" after an nginx reload', async (t) => {
-    const fx = await pkiFixture(t);
-    // No ssl_session_ticket_key: each configuration load makes new random ticket keys.
-    const nginx = await startPoolNginx(t, fx);
-    const holdTicket = async (ms: number) => {
-      await nginx.reload();
-      await sleep(ms);
-    };
-    const { report, pool } = await probeLocalPool(
-      fx,
-      [nginx.port],
-      { ticketAge: '1', resumptionAttempts: '1' },
-      { holdTicket },
-    );
-    const age = pool.ticketAge!;
+  it(
+    'reports "rejected at age X s although the ' + 'lifetime hint is 300 s" after an nginx reload',
+    async (t) => {
+      const fx = await pkiFixture(t);
+      // No ssl_session_ticket_key: each configuration load makes new random ticket keys.
+      const nginx = await startPoolNginx(t, fx);
+      const holdTicket = async (ms: number) => {
+        await nginx.reload();
+        await sleep(ms);
+      };
+      const { report, pool } = await probeLocalPool(
+        fx,
+        [nginx.port],
+        { ticketAge: '1', resumptionAttempts: '1' },
+        { holdTicket },
+      );
+      const age = pool.ticketAge!;
 
-    assert.equal(age.verdict, 'rejected-before-lifetime');
-    assert.equal(age.lifetimeHintSeconds, 300);
-    assert.ok(age.ageSeconds! >= 1, `age ${age.ageSeconds}`);
-    assert.match(age.sentence, /^rejected at age \d+\.\d s although the lifetime hint is 300 s$/);
-    const f = report.findings.find((x) => x.id === 'pool.ticket-age-rejected');
-    assert.equal(f?.severity, 'warn');
-    assert.match(
-      renderText(report, { color: false, verbose: false }),
-      /Ticket age +127\.0\.0\.1: rejected at age \d+\.\d s although/,
-    );
-  });
+      assert.equal(age.verdict, 'rejected-before-lifetime');
+      assert.equal(age.lifetimeHintSeconds, 300);
+      assert.ok(age.ageSeconds! >= 1, `age ${age.ageSeconds}`);
+      assert.match(age.sentence, /^rejected at age \d+\.\d s although the lifetime hint is 300 s$/);
+      const f = report.findings.find((x) => x.id === 'pool.ticket-age-rejected');
+      assert.equal(f?.severity, 'warn');
+      assert.match(
+        renderText(report, { color: false, verbose: false }),
+        /Ticket age +127\.0\.0\.1: rejected at age \d+\.\d s although/,
+      );
+    },
+  );
 
   it('reports the ticket resumed at its age when nginx keeps its keys', async (t) => {
     const fx = await pkiFixture(t);

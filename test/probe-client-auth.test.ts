@@ -146,31 +146,38 @@ describe('Node servers, TLS 1.2 and 1.3', () => {
       assert.ok(findingIds(report).includes('client-auth.optional'));
     });
 
-    test(`TLS ${v}: required, none sent: refused ${v === '1.3' ? 'after' : 'during'} the handshake`, async (t) => {
-      const { port } = await startHttpsServer(t, nodeServer('required', v));
-      const report = await probe(port, v);
-      const c = clientAuthOf(report);
-      assert.deepEqual(
-        [c.mode, c.withoutCertificate, c.acceptableCAs],
-        ['required', 'rejected', [CA1]],
-      );
-      assert.equal(report.http?.status ?? null, null);
-
-      const alert = serverAlert(report);
-      const f = report.findings.find((x) => x.id === 'client-auth.required');
-      if (v === '1.3') {
-        // RFC 8446 §4.4.2.4: certificate_required, after the client's handshake completed.
+    test(
+      `TLS ${v}: required, none sent: refused ${v === '1.3' ? 'after' : 'during'} the ` +
+        `handshake`,
+      async (t) => {
+        const { port } = await startHttpsServer(t, nodeServer('required', v));
+        const report = await probe(port, v);
+        const c = clientAuthOf(report);
         assert.deepEqual(
-          [alert?.description, alert?.afterHandshake],
-          ['certificate_required', true],
+          [c.mode, c.withoutCertificate, c.acceptableCAs],
+          ['required', 'rejected', [CA1]],
         );
-        assert.equal(f?.detail?.alert, 'certificate_required');
-        assert.match(f?.title ?? '', /after the handshake looked complete/);
-      } else {
-        assert.deepEqual([alert?.description, alert?.afterHandshake], ['handshake_failure', false]);
-        assert.equal(f?.detail?.alert, 'handshake_failure');
-      }
-    });
+        assert.equal(report.http?.status ?? null, null);
+
+        const alert = serverAlert(report);
+        const f = report.findings.find((x) => x.id === 'client-auth.required');
+        if (v === '1.3') {
+          // RFC 8446 §4.4.2.4: certificate_required, after the client's handshake completed.
+          assert.deepEqual(
+            [alert?.description, alert?.afterHandshake],
+            ['certificate_required', true],
+          );
+          assert.equal(f?.detail?.alert, 'certificate_required');
+          assert.match(f?.title ?? '', /after the handshake looked complete/);
+        } else {
+          assert.deepEqual(
+            [alert?.description, alert?.afterHandshake],
+            ['handshake_failure', false],
+          );
+          assert.equal(f?.detail?.alert, 'handshake_failure');
+        }
+      },
+    );
 
     test(`TLS ${v}: required, the right certificate is accepted`, async (t) => {
       const { port } = await startHttpsServer(t, nodeServer('required', v));
@@ -183,24 +190,30 @@ describe('Node servers, TLS 1.2 and 1.3', () => {
       assert.ok(!findingIds(report).includes('client-auth.rejected'));
     });
 
-    test(`TLS ${v}: required, a certificate from another CA: Node closes without an alert`, async (t) => {
-      const { port } = await startHttpsServer(t, nodeServer('required', v));
-      const report = await probe(port, v, [creds.wrong()]);
-      const c = clientAuthOf(report);
-      assert.deepEqual(brief(c.offered[0]), {
-        subject: 'CN=tlsflight stray client',
-        verdict: 'rejected',
-        where: 'closed-before-response',
-        alert: null,
-        httpStatus: null,
-        issuerListed: false,
-      });
-      const ids = findingIds(report);
-      assert.ok(
-        ids.includes('client-auth.rejected') && ids.includes('client-auth.issuer-not-listed'),
-      );
-      assert.equal(report.findings.find((f) => f.id === 'client-auth.rejected')?.severity, 'fail');
-    });
+    test(
+      `TLS ${v}: required, a certificate from another CA: Node closes without an ` + `alert`,
+      async (t) => {
+        const { port } = await startHttpsServer(t, nodeServer('required', v));
+        const report = await probe(port, v, [creds.wrong()]);
+        const c = clientAuthOf(report);
+        assert.deepEqual(brief(c.offered[0]), {
+          subject: 'CN=tlsflight stray client',
+          verdict: 'rejected',
+          where: 'closed-before-response',
+          alert: null,
+          httpStatus: null,
+          issuerListed: false,
+        });
+        const ids = findingIds(report);
+        assert.ok(
+          ids.includes('client-auth.rejected') && ids.includes('client-auth.issuer-not-listed'),
+        );
+        assert.equal(
+          report.findings.find((f) => f.id === 'client-auth.rejected')?.severity,
+          'fail',
+        );
+      },
+    );
   }
 
   test('PKCS#12 with --pfx and --passphrase-file is accepted', async (t) => {
@@ -219,17 +232,20 @@ describe('Node servers, TLS 1.2 and 1.3', () => {
     assert.equal(c.offered[0]?.source, pfx);
   });
 
-  test('rotation: two certificates, only the first CA trusted: first accepted, second rejected', async (t) => {
-    const { port } = await startHttpsServer(t, nodeServer('required', '1.3'));
-    const c = clientAuthOf(await probe(port, '1.3', [creds.client(), creds.client2()]));
-    assert.deepEqual(
-      c.offered.map((o) => [o.subject, o.verdict, o.issuerListed]),
-      [
-        ['CN=tlsflight client 1', 'accepted', true],
-        ['CN=tlsflight client 2', 'rejected', false],
-      ],
-    );
-  });
+  test(
+    'rotation: two certificates, only the first ' + 'CA trusted: first accepted, second rejected',
+    async (t) => {
+      const { port } = await startHttpsServer(t, nodeServer('required', '1.3'));
+      const c = clientAuthOf(await probe(port, '1.3', [creds.client(), creds.client2()]));
+      assert.deepEqual(
+        c.offered.map((o) => [o.subject, o.verdict, o.issuerListed]),
+        [
+          ['CN=tlsflight client 1', 'accepted', true],
+          ['CN=tlsflight client 2', 'rejected', false],
+        ],
+      );
+    },
+  );
 
   test('rotation: both CAs trusted: both listed, both certificates accepted', async (t) => {
     const { port } = await startHttpsServer(t, nodeServer('required', '1.3', true));
@@ -244,22 +260,31 @@ describe('Node servers, TLS 1.2 and 1.3', () => {
 });
 
 describe('refusals leave the rest of the report alone', () => {
-  test('TLS 1.2, required, none sent: the chain is trusted and the handshake is not failed', async (t) => {
-    const { port } = await startHttpsServer(t, nodeServer('required', '1.2'));
-    const report = await probe(port, '1.2');
-    assert.equal(clientAuthOf(report).withoutCertificate, 'rejected');
-    assert.equal(report.chain?.trusted, true);
-    assert.ok(!findingIds(report).includes('chain.untrusted'), findingIds(report).join(', '));
-    assert.ok(!findingIds(report).includes('handshake.failed'), findingIds(report).join(', '));
-    assert.ok(findingIds(report).includes('client-auth.required'));
-  });
+  test(
+    'TLS 1.2, required, none sent: the chain ' + 'is trusted and the handshake is not failed',
+    async (t) => {
+      const { port } = await startHttpsServer(t, nodeServer('required', '1.2'));
+      const report = await probe(port, '1.2');
+      assert.equal(clientAuthOf(report).withoutCertificate, 'rejected');
+      assert.equal(report.chain?.trusted, true);
+      assert.ok(!findingIds(report).includes('chain.untrusted'), findingIds(report).join(', '));
+      assert.ok(!findingIds(report).includes('handshake.failed'), findingIds(report).join(', '));
+      assert.ok(findingIds(report).includes('client-auth.required'));
+    },
+  );
 
-  test('TLS 1.3, a rejected certificate: no resumption verdict from the refused connection', async (t) => {
-    const { port } = await startHttpsServer(t, nodeServer('required', '1.3'));
-    const report = await probe(port, '1.3', [creds.wrong()]);
-    assert.equal(clientAuthOf(report).offered[0]?.verdict, 'rejected');
-    assert.ok(!findingIds(report).includes('resumption.no-ticket'), findingIds(report).join(', '));
-  });
+  test(
+    'TLS 1.3, a rejected certificate: no ' + 'resumption verdict from the refused connection',
+    async (t) => {
+      const { port } = await startHttpsServer(t, nodeServer('required', '1.3'));
+      const report = await probe(port, '1.3', [creds.wrong()]);
+      assert.equal(clientAuthOf(report).offered[0]?.verdict, 'rejected');
+      assert.ok(
+        !findingIds(report).includes('resumption.no-ticket'),
+        findingIds(report).join(', '),
+      );
+    },
+  );
 });
 
 describe('openssl s_server -verify / -Verify', () => {
@@ -290,22 +315,25 @@ describe('openssl s_server -verify / -Verify', () => {
   }));
 
   for (const c of cases) {
-    test(`TLS ${c.v} ${c.flag}, ${c.cred ?? 'no'} certificate → ${c.want?.[0] ?? c.mode}`, async (t) => {
-      const pin = c.v === '1.2' ? '-tls1_2' : '-tls1_3';
-      const server = await startOpenSslServer([...identity(), c.flag, '1', pin]);
-      t.after(() => server.close());
-      const report = await probe(server.port, c.v, c.cred ? [creds[c.cred]()] : []);
-      const auth = clientAuthOf(report);
+    test(
+      `TLS ${c.v} ${c.flag}, ${c.cred ?? 'no'} certificate → ` + `${c.want?.[0] ?? c.mode}`,
+      async (t) => {
+        const pin = c.v === '1.2' ? '-tls1_2' : '-tls1_3';
+        const server = await startOpenSslServer([...identity(), c.flag, '1', pin]);
+        t.after(() => server.close());
+        const report = await probe(server.port, c.v, c.cred ? [creds[c.cred]()] : []);
+        const auth = clientAuthOf(report);
 
-      assert.equal(auth.mode, c.mode);
-      const v = auth.offered[0];
-      assert.deepEqual(v ? [v.verdict, v.where, v.alert] : null, c.want);
-      const alert = serverAlert(report);
-      assert.deepEqual(alert ? [alert.description, alert.afterHandshake] : null, c.alert);
-      // The CA names tlsflight decoded are the ones openssl's own client prints.
-      assert.deepEqual(auth.acceptableCAs, [CA1]);
-      if (c.flag === '-verify') assert.deepEqual(await opensslCaNames(server.port, c.v), [CA1]);
-    });
+        assert.equal(auth.mode, c.mode);
+        const v = auth.offered[0];
+        assert.deepEqual(v ? [v.verdict, v.where, v.alert] : null, c.want);
+        const alert = serverAlert(report);
+        assert.deepEqual(alert ? [alert.description, alert.afterHandshake] : null, c.alert);
+        // The CA names tlsflight decoded are the ones openssl's own client prints.
+        assert.deepEqual(auth.acceptableCAs, [CA1]);
+        if (c.flag === '-verify') assert.deepEqual(await opensslCaNames(server.port, c.v), [CA1]);
+      },
+    );
   }
 });
 

@@ -62,88 +62,102 @@ async function sClientTwice(port: number, extra: string[] = []) {
 }
 
 describe('TLS 1.3 tickets from a Node server', () => {
-  test('both tickets arrive after the handshake and the next connection resumes with PSK', async (t) => {
-    const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
-    const report = await probeLocal(port, fx);
-    const r = resumptionOf(report);
+  test(
+    'both tickets arrive after the handshake ' + 'and the next connection resumes with PSK',
+    async (t) => {
+      const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
+      const report = await probeLocal(port, fx);
+      const r = resumptionOf(report);
 
-    assert.equal(report.handshake?.version, 'TLSv1.3');
-    assert.equal(r.ticketsAfterFull.length, 2);
-    for (const ticket of r.ticketsAfterFull) {
-      assert.ok(ticket.arrivedAfterMs >= 0);
-      assert.equal(ticket.lifetimeHintSeconds, 7200);
-      assert.equal(ticket.maxEarlyData, null);
-    }
-    // The tickets are read from the capture: they follow the client's Finished.
-    const messages = report.handshake?.messages ?? [];
-    const clientFinished = messages.findIndex((m) => m.from === 'client' && m.type === 'Finished');
-    const tickets = messages.flatMap((m, i) => (m.type === 'NewSessionTicket' ? [i] : []));
-    assert.equal(tickets.length, 2);
-    assert.ok(clientFinished >= 0 && tickets.every((i) => i > clientFinished));
+      assert.equal(report.handshake?.version, 'TLSv1.3');
+      assert.equal(r.ticketsAfterFull.length, 2);
+      for (const ticket of r.ticketsAfterFull) {
+        assert.ok(ticket.arrivedAfterMs >= 0);
+        assert.equal(ticket.lifetimeHintSeconds, 7200);
+        assert.equal(ticket.maxEarlyData, null);
+      }
+      // The tickets are read from the capture: they follow the client's Finished.
+      const messages = report.handshake?.messages ?? [];
+      const clientFinished = messages.findIndex(
+        (m) => m.from === 'client' && m.type === 'Finished',
+      );
+      const tickets = messages.flatMap((m, i) => (m.type === 'NewSessionTicket' ? [i] : []));
+      assert.equal(tickets.length, 2);
+      assert.ok(clientFinished >= 0 && tickets.every((i) => i > clientFinished));
 
-    assert.deepEqual(
-      {
-        offered: r.offered,
-        resumed: r.resumed,
-        mechanism: r.mechanism,
-        after: r.ticketsAfterResumed,
-      },
-      { offered: 'ticket', resumed: true, mechanism: 'psk', after: 0 },
-    );
-    assert.ok(r.appconnectFullMs !== null && r.appconnectResumedMs !== null);
-    assert.equal(verdict(report), 'resumption.resumed');
-    // Node issues no ticket on a resumed handshake; the probe says so, as info.
-    assert.ok(findingIds(report).includes('resumption.no-ticket-on-resume'));
-    assert.deepEqual(await sClientTwice(port), {
-      first: { reused: false, tickets: 2 },
-      second: { reused: true, tickets: 0 },
-    });
-  });
+      assert.deepEqual(
+        {
+          offered: r.offered,
+          resumed: r.resumed,
+          mechanism: r.mechanism,
+          after: r.ticketsAfterResumed,
+        },
+        { offered: 'ticket', resumed: true, mechanism: 'psk', after: 0 },
+      );
+      assert.ok(r.appconnectFullMs !== null && r.appconnectResumedMs !== null);
+      assert.equal(verdict(report), 'resumption.resumed');
+      // Node issues no ticket on a resumed handshake; the probe says so, as info.
+      assert.ok(findingIds(report).includes('resumption.no-ticket-on-resume'));
+      assert.deepEqual(await sClientTwice(port), {
+        first: { reused: false, tickets: 2 },
+        second: { reused: true, tickets: 0 },
+      });
+    },
+  );
 
-  test('trap: a client hanging up at secureConnect sees no ticket; the probe sees both', async (t) => {
-    const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
-    const naive = await new Promise<number>((resolve) => {
-      let sessions = 0;
-      const ca = fx.pki.root.certPem;
-      const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca });
-      socket.on('session', () => sessions++);
-      socket.on('secureConnect', () => socket.destroy());
-      socket.on('close', () => resolve(sessions));
-    });
-    assert.equal(naive, 0);
+  test(
+    'trap: a client hanging up at secureConnect ' + 'sees no ticket; the probe sees both',
+    async (t) => {
+      const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
+      const naive = await new Promise<number>((resolve) => {
+        let sessions = 0;
+        const ca = fx.pki.root.certPem;
+        const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca });
+        socket.on('session', () => sessions++);
+        socket.on('secureConnect', () => socket.destroy());
+        socket.on('close', () => resolve(sessions));
+      });
+      assert.equal(naive, 0);
 
-    const r = resumptionOf(await probeLocal(port, fx));
-    assert.equal(r.ticketsAfterFull.length, 2);
-    assert.equal(r.resumed, true);
-  });
+      const r = resumptionOf(await probeLocal(port, fx));
+      assert.equal(r.ticketsAfterFull.length, 2);
+      assert.equal(r.resumed, true);
+    },
+  );
 
-  test('trap: behind 100 ms of RTT the tickets come a round trip late and are still counted', async (t) => {
-    const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
-    const proxy = await startLatencyProxy({ targetPort: port, rttMs: 100 });
-    t.after(() => proxy.close());
-    const r = resumptionOf(await probeLocal(proxy.port, fx));
+  test(
+    'trap: behind 100 ms of RTT the tickets ' + 'come a round trip late and are still counted',
+    async (t) => {
+      const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
+      const proxy = await startLatencyProxy({ targetPort: port, rttMs: 100 });
+      t.after(() => proxy.close());
+      const r = resumptionOf(await probeLocal(proxy.port, fx));
 
-    assert.equal(r.ticketsAfterFull.length, 2);
-    assert.ok(r.ticketsAfterFull.every((ticket) => ticket.arrivedAfterMs > 0));
-    assert.equal(r.resumed, true);
-    assert.equal(r.mechanism, 'psk');
-  });
+      assert.equal(r.ticketsAfterFull.length, 2);
+      assert.ok(r.ticketsAfterFull.every((ticket) => ticket.arrivedAfterMs > 0));
+      assert.equal(r.resumed, true);
+      assert.equal(r.mechanism, 'psk');
+    },
+  );
 
-  test('SSL_OP_NO_TICKET still sends two (stateful) tickets, which Node never accepts', async (t) => {
-    const { port } = await startHttpsServer(t, {
-      ...serverIdentity(fx.pki),
-      secureOptions: constants.SSL_OP_NO_TICKET,
-    });
-    const report = await probeLocal(port, fx);
-    const r = resumptionOf(report);
+  test(
+    'SSL_OP_NO_TICKET still sends two ' + '(stateful) tickets, which Node never accepts',
+    async (t) => {
+      const { port } = await startHttpsServer(t, {
+        ...serverIdentity(fx.pki),
+        secureOptions: constants.SSL_OP_NO_TICKET,
+      });
+      const report = await probeLocal(port, fx);
+      const r = resumptionOf(report);
 
-    assert.equal(r.ticketsAfterFull.length, 2);
-    assert.deepEqual([r.offered, r.resumed, r.mechanism], ['ticket', false, null]);
-    assert.equal(verdict(report), 'resumption.not-accepted');
-    const f = report.findings.find((x) => x.id === 'resumption.not-accepted');
-    assert.equal(f?.severity, 'warn');
-    assert.match(f?.title ?? '', /ticket was issued but not accepted/);
-  });
+      assert.equal(r.ticketsAfterFull.length, 2);
+      assert.deepEqual([r.offered, r.resumed, r.mechanism], ['ticket', false, null]);
+      assert.equal(verdict(report), 'resumption.not-accepted');
+      const f = report.findings.find((x) => x.id === 'resumption.not-accepted');
+      assert.equal(f?.severity, 'warn');
+      assert.match(f?.title ?? '', /ticket was issued but not accepted/);
+    },
+  );
 
   test('ticket keys rotated on every TCP connection: issued, never accepted', async (t) => {
     const { server, port } = await startHttpsServer(t, serverIdentity(fx.pki));
@@ -157,13 +171,16 @@ describe('TLS 1.3 tickets from a Node server', () => {
     assert.equal((await sClientTwice(port)).second.reused, false);
   });
 
-  test("keys rotated in 'secureConnection' still resume: Node seals TLS 1.3 tickets after it", async (t) => {
-    const { server, port } = await startHttpsServer(t, serverIdentity(fx.pki));
-    server.on('secureConnection', () => server.setTicketKeys(randomBytes(48)));
-    const report = await probeLocal(port, fx);
-    assert.equal(resumptionOf(report).resumed, true);
-    assert.equal(verdict(report), 'resumption.resumed');
-  });
+  test(
+    "keys rotated in 'secureConnection' still resume: Node seals TLS 1.3 tickets after " + 'it',
+    async (t) => {
+      const { server, port } = await startHttpsServer(t, serverIdentity(fx.pki));
+      server.on('secureConnection', () => server.setTicketKeys(randomBytes(48)));
+      const report = await probeLocal(port, fx);
+      assert.equal(resumptionOf(report).resumed, true);
+      assert.equal(verdict(report), 'resumption.resumed');
+    },
+  );
 
   test('--no-resumption skips the second connection', async (t) => {
     const { port } = await startHttpsServer(t, serverIdentity(fx.pki));
@@ -211,15 +228,18 @@ describe('TLS 1.2 against Node servers: tickets versus session IDs', () => {
     assert.match(report.findings.find((f) => f.id === 'resumption.resumed')!.title, /session-id/);
   });
 
-  test('ticket keys rotated on every TCP connection: the TLS 1.2 ticket is not accepted', async (t) => {
-    const { server, port } = await startHttpsServer(t, { ...serverIdentity(fx.pki), ...TLS12 });
-    server.on('connection', () => server.setTicketKeys(randomBytes(48)));
-    const report = await probeLocal(port, fx);
-    const r = resumptionOf(report);
+  test(
+    'ticket keys rotated on every TCP ' + 'connection: the TLS 1.2 ticket is not accepted',
+    async (t) => {
+      const { server, port } = await startHttpsServer(t, { ...serverIdentity(fx.pki), ...TLS12 });
+      server.on('connection', () => server.setTicketKeys(randomBytes(48)));
+      const report = await probeLocal(port, fx);
+      const r = resumptionOf(report);
 
-    assert.deepEqual([r.offered, r.resumed, r.sessionIdResumed], ['ticket', false, false]);
-    assert.equal(verdict(report), 'resumption.not-accepted');
-  });
+      assert.deepEqual([r.offered, r.resumed, r.sessionIdResumed], ['ticket', false, false]);
+      assert.equal(verdict(report), 'resumption.not-accepted');
+    },
+  );
 });
 
 describe('openssl s_server, compared with openssl s_client -sess_out/-sess_in', () => {

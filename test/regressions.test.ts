@@ -31,20 +31,26 @@ async function h2MutualTls(t: { after(fn: () => unknown): void }): Promise<numbe
 }
 
 describe('regressions', () => {
-  test('an h2 server closing after refusing a TLS 1.3 client certificate is a rejection', async (t) => {
-    const port = await h2MutualTls(t);
-    const report = await probeLocal(
-      port,
-      fx,
-      { alpn: ['h2'] },
-      { credentials: [{ cert: fx.files.wrongClient, key: fx.files.wrongClientKey }] },
-    );
-    const verdict = report.clientAuth?.offered[0];
-    assert.equal(verdict?.verdict, 'rejected');
-    assert.equal(verdict?.where, 'closed-before-response');
-    assert.ok(findingIds(report).includes('client-auth.rejected'));
-    assert.ok(!findingIds(report).includes('resumption.no-ticket'), findingIds(report).join(', '));
-  });
+  test(
+    'an h2 server closing after refusing a ' + 'TLS 1.3 client certificate is a rejection',
+    async (t) => {
+      const port = await h2MutualTls(t);
+      const report = await probeLocal(
+        port,
+        fx,
+        { alpn: ['h2'] },
+        { credentials: [{ cert: fx.files.wrongClient, key: fx.files.wrongClientKey }] },
+      );
+      const verdict = report.clientAuth?.offered[0];
+      assert.equal(verdict?.verdict, 'rejected');
+      assert.equal(verdict?.where, 'closed-before-response');
+      assert.ok(findingIds(report).includes('client-auth.rejected'));
+      assert.ok(
+        !findingIds(report).includes('resumption.no-ticket'),
+        findingIds(report).join(', '),
+      );
+    },
+  );
 
   test('the same h2 server accepts the right certificate over h2', async (t) => {
     const port = await h2MutualTls(t);

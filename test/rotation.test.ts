@@ -75,20 +75,26 @@ server = await startHttpsServer(fileScope, {
 });
 
 describe('client certificate rotation: the two-trust window', () => {
-  it('only the old issuer trusted: "rotation not ready", the new certificate named as rejected', async () => {
-    trustClientCas(fx.pki.clientRoot);
-    // The new certificate is given first: old and new are told apart by notAfter, not flag order.
-    const r = assessRotation(await probeWith('svc-new', 'svc-old'))!;
-    assert.equal(r.state, 'not-ready');
-    assert.deepEqual(
-      [r.old.subject, r.old.verdict, r.new.subject, r.new.verdict],
-      ['CN=svc-old', 'accepted', 'CN=svc-new', 'rejected'],
-    );
-    const f = r.findings[0]!;
-    assert.deepEqual([f.id, f.severity], ['rotation.not-ready', 'warn']);
-    assert.match(f.title, /^Rotation not ready: the new client certificate CN=svc-new is rejected/);
-    assert.match(f.title, /its issuer is not among the CA names the server lists/);
-  });
+  it(
+    'only the old issuer trusted: "rotation not ' + 'ready", the new certificate named as rejected',
+    async () => {
+      trustClientCas(fx.pki.clientRoot);
+      // The new certificate is given first: old and new are told apart by notAfter, not flag order.
+      const r = assessRotation(await probeWith('svc-new', 'svc-old'))!;
+      assert.equal(r.state, 'not-ready');
+      assert.deepEqual(
+        [r.old.subject, r.old.verdict, r.new.subject, r.new.verdict],
+        ['CN=svc-old', 'accepted', 'CN=svc-new', 'rejected'],
+      );
+      const f = r.findings[0]!;
+      assert.deepEqual([f.id, f.severity], ['rotation.not-ready', 'warn']);
+      assert.match(
+        f.title,
+        /^Rotation not ready: the new client certificate CN=svc-new is rejected/,
+      );
+      assert.match(f.title, /its issuer is not among the CA names the server lists/);
+    },
+  );
 
   it('both issuers trusted: the window is open, old accepted and new accepted', async () => {
     trustClientCas(fx.pki.clientRoot, fx.pki.clientRoot2);
@@ -109,32 +115,44 @@ describe('client certificate rotation: the two-trust window', () => {
     assert.equal(r.findings[0]!.id, 'rotation.old-retired');
   });
 
-  it('old expires (in 2 days) before the new one becomes valid (in 5): a gap warning with both dates', async () => {
-    trustClientCas(fx.pki.clientRoot, fx.pki.clientRoot2);
-    const report = await probeWith('svc-old-soon', 'svc-new-later');
-    const lookup = notBeforeFromFiles([files['svc-old-soon']!.cert, files['svc-new-later']!.cert]);
-    const r = assessRotation(report, { notBeforeOf: lookup })!;
-    const newNotBefore = files['svc-new-later']!.issued.spec.notBefore!.toISOString();
-    assert.equal(r.state, 'not-ready', 'a not-yet-valid certificate is refused');
-    assert.equal(r.windowOpens, newNotBefore);
-    assert.equal(r.gap, true);
-    const gap = r.findings.find((f) => f.id === 'rotation.gap')!;
-    assert.equal(gap.severity, 'warn');
-    assert.match(
-      gap.title,
-      new RegExp(
-        `expires on ${report.clientAuth!.offered[0]!.notAfter.slice(0, 10)}, before the two-trust window opens \\(${newNotBefore.slice(0, 10)}\\)`,
-      ),
-    );
-  });
+  it(
+    'old expires (in 2 days) before the new one becomes valid (in 5): a gap warning with both ' +
+      'dates',
+    async () => {
+      trustClientCas(fx.pki.clientRoot, fx.pki.clientRoot2);
+      const report = await probeWith('svc-old-soon', 'svc-new-later');
+      const lookup = notBeforeFromFiles([
+        files['svc-old-soon']!.cert,
+        files['svc-new-later']!.cert,
+      ]);
+      const r = assessRotation(report, { notBeforeOf: lookup })!;
+      const newNotBefore = files['svc-new-later']!.issued.spec.notBefore!.toISOString();
+      assert.equal(r.state, 'not-ready', 'a not-yet-valid certificate is refused');
+      assert.equal(r.windowOpens, newNotBefore);
+      assert.equal(r.gap, true);
+      const gap = r.findings.find((f) => f.id === 'rotation.gap')!;
+      assert.equal(gap.severity, 'warn');
+      assert.match(
+        gap.title,
+        new RegExp(
+          `expires on ${report.clientAuth!.offered[0]!.notAfter.slice(0, 10)}, before the ` +
+            `two-trust window opens \\(${newNotBefore.slice(0, 10)}\\)`,
+        ),
+      );
+    },
+  );
 
-  it('a saved report without the certificate files: the window opens no earlier than the report', async () => {
-    const report = await probeWith('svc-old-soon', 'svc-new-later');
-    const r = assessRotation(report)!;
-    assert.equal(r.new.notBefore, null);
-    assert.equal(r.windowOpens, new Date(report.startedAt).toISOString());
-    assert.equal(r.gap, false, 'the old one is still valid at report time');
-  });
+  it(
+    'a saved report without the certificate files: the window opens no earlier than the ' +
+      'report',
+    async () => {
+      const report = await probeWith('svc-old-soon', 'svc-new-later');
+      const r = assessRotation(report)!;
+      assert.equal(r.new.notBefore, null);
+      assert.equal(r.windowOpens, new Date(report.startedAt).toISOString());
+      assert.equal(r.gap, false, 'the old one is still valid at report time');
+    },
+  );
 
   it('one client certificate is no rotation', async () => {
     assert.equal(assessRotation(await probeWith('svc-old')), null);

@@ -84,30 +84,33 @@ describe('target list reader', () => {
 });
 
 describe('worker pool', () => {
-  test('never runs more than `concurrency` items and reads the source only as workers free up', async () => {
-    let produced = 0;
-    let done = 0;
-    let inFlight = 0;
-    let peak = 0;
-    let maxAhead = 0;
-    async function* source() {
-      for (let i = 0; i < 2000; i++) {
-        produced += 1;
-        maxAhead = Math.max(maxAhead, produced - done);
-        yield i;
+  test(
+    'never runs more than `concurrency` items ' + 'and reads the source only as workers free up',
+    async () => {
+      let produced = 0;
+      let done = 0;
+      let inFlight = 0;
+      let peak = 0;
+      let maxAhead = 0;
+      async function* source() {
+        for (let i = 0; i < 2000; i++) {
+          produced += 1;
+          maxAhead = Math.max(maxAhead, produced - done);
+          yield i;
+        }
       }
-    }
-    await runPool(source(), 8, async () => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setImmediate(resolve));
-      inFlight -= 1;
-      done += 1;
-    });
-    assert.equal(done, 2000);
-    assert.equal(peak, 8);
-    assert.ok(maxAhead <= 9, `read ${maxAhead} items ahead of the workers`);
-  });
+      await runPool(source(), 8, async () => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        done += 1;
+      });
+      assert.equal(done, 2000);
+      assert.equal(peak, 8);
+      assert.ok(maxAhead <= 9, `read ${maxAhead} items ahead of the workers`);
+    },
+  );
 
   test('stops pulling when told to stop', async () => {
     let seen = 0;
@@ -162,37 +165,40 @@ describe('scan engine', () => {
     return { results, summary, contextsBuilt };
   }
 
-  test('reports, bad lines and unresolvable names each get one line; the scan goes on', async (t) => {
-    const server = await startHttpsServer(t, serverIdentity(fx.pki));
-    const closed = await closedPort();
-    const list = [
-      `localhost:${server.port}`,
-      'not a target',
-      `localhost:${server.port}  # again`,
-      'unknown.test:443',
-      `127.0.0.1:${closed}`,
-    ].join('\n');
-    const { results, summary, contextsBuilt } = await scan(list);
-    assert.equal(results.length, 5);
-    assert.equal(contextsBuilt, 0);
-    const reports = results.flatMap((r) => ('report' in r ? [r.report] : []));
-    const errors = results.flatMap((r) => ('error' in r ? [r.error] : []));
-    assert.deepEqual(errors.map((e) => [e.line, e.code]).sort(), [
-      [2, 'BAD_TARGET'],
-      [4, 'DNS_FAILED'],
-    ]);
-    const healthy = reports.filter((r) => r.target.port === server.port);
-    assert.equal(healthy.length, 2);
-    for (const r of healthy) assert.equal(r.handshake?.version, 'TLSv1.3');
-    assert.match(
-      reports.find((r) => r.target.port === closed)?.connectionError ?? '',
-      /ECONNREFUSED/,
-    );
-    assert.equal(summary.targets, 5);
-    assert.equal(summary.errors, 2);
-    assert.equal(summary.unreachable, 1);
-    assert.equal(summary.failing, 3);
-  });
+  test(
+    'reports, bad lines and unresolvable ' + 'names each get one line; the scan goes on',
+    async (t) => {
+      const server = await startHttpsServer(t, serverIdentity(fx.pki));
+      const closed = await closedPort();
+      const list = [
+        `localhost:${server.port}`,
+        'not a target',
+        `localhost:${server.port}  # again`,
+        'unknown.test:443',
+        `127.0.0.1:${closed}`,
+      ].join('\n');
+      const { results, summary, contextsBuilt } = await scan(list);
+      assert.equal(results.length, 5);
+      assert.equal(contextsBuilt, 0);
+      const reports = results.flatMap((r) => ('report' in r ? [r.report] : []));
+      const errors = results.flatMap((r) => ('error' in r ? [r.error] : []));
+      assert.deepEqual(errors.map((e) => [e.line, e.code]).sort(), [
+        [2, 'BAD_TARGET'],
+        [4, 'DNS_FAILED'],
+      ]);
+      const healthy = reports.filter((r) => r.target.port === server.port);
+      assert.equal(healthy.length, 2);
+      for (const r of healthy) assert.equal(r.handshake?.version, 'TLSv1.3');
+      assert.match(
+        reports.find((r) => r.target.port === closed)?.connectionError ?? '',
+        /ECONNREFUSED/,
+      );
+      assert.equal(summary.targets, 5);
+      assert.equal(summary.errors, 2);
+      assert.equal(summary.unreachable, 1);
+      assert.equal(summary.failing, 3);
+    },
+  );
 
   test('a target past --target-timeout is reported as such while the others finish', async (t) => {
     const silent = await silentServer();

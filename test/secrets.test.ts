@@ -191,15 +191,18 @@ describe('secrets stay out of every output', () => {
     });
   }
 
-  test('scan with a client certificate: no key or passphrase in the NDJSON or the summary', async () => {
-    const run = await runCli(
-      ['scan', '-', '--connect-to', '127.0.0.1', '--ca', fx.files.ca!, ...withKey(), '--verbose'],
-      { input: `localhost:${port}\n` },
-    );
-    assert.equal(run.code, 0, run.output);
-    assert.match(run.output, /"clientAuth":/);
-    assertNoSecret('scan output', run.output);
-  });
+  test(
+    'scan with a client certificate: no key ' + 'or passphrase in the NDJSON or the summary',
+    async () => {
+      const run = await runCli(
+        ['scan', '-', '--connect-to', '127.0.0.1', '--ca', fx.files.ca!, ...withKey(), '--verbose'],
+        { input: `localhost:${port}\n` },
+      );
+      assert.equal(run.code, 0, run.output);
+      assert.match(run.output, /"clientAuth":/);
+      assertNoSecret('scan output', run.output);
+    },
+  );
 });
 
 describe('report files are written atomically', () => {
@@ -220,34 +223,40 @@ describe('report files are written atomically', () => {
     assert.deepEqual(await temps(dir), []);
   });
 
-  test('a failed write is WRITE_FAILED, keeps nothing half-written and leaves no temp file', async () => {
-    const target = path.join(dir, 'a-directory');
-    await mkdir(target);
-    await assert.rejects(writeFileAtomic(target, '{}'), { code: 'WRITE_FAILED' });
-    await assert.rejects(writeFileAtomic(path.join(dir, 'missing', 'r.json'), '{}'), {
-      code: 'WRITE_FAILED',
-    });
-    assert.deepEqual(await temps(dir), []);
-  });
+  test(
+    'a failed write is WRITE_FAILED, keeps ' + 'nothing half-written and leaves no temp file',
+    async () => {
+      const target = path.join(dir, 'a-directory');
+      await mkdir(target);
+      await assert.rejects(writeFileAtomic(target, '{}'), { code: 'WRITE_FAILED' });
+      await assert.rejects(writeFileAtomic(path.join(dir, 'missing', 'r.json'), '{}'), {
+        code: 'WRITE_FAILED',
+      });
+      assert.deepEqual(await temps(dir), []);
+    },
+  );
 
-  test('the CLI reports a failed --output in one line (exit 2) and leaves no temp file', async (t) => {
-    const fx = await pkiFixture(t);
-    const server = await startHttpsServer(t, serverIdentity(fx.pki));
-    const target = path.join(fx.dir, 'out-dir');
-    await mkdir(target);
-    const args = [
-      'probe',
-      `localhost:${server.port}`,
-      '--connect-to',
-      '127.0.0.1',
-      '--ca',
-      fx.files.ca!,
-    ];
-    const run = await runCli([...args, '--alpn', 'http/1.1', '--output', target]);
-    assert.equal(run.code, 2, run.output);
-    assert.match(run.output, /^tlsflight: cannot write .*out-dir/m);
-    assert.deepEqual(await temps(fx.dir), []);
-  });
+  test(
+    'the CLI reports a failed --output in ' + 'one line (exit 2) and leaves no temp file',
+    async (t) => {
+      const fx = await pkiFixture(t);
+      const server = await startHttpsServer(t, serverIdentity(fx.pki));
+      const target = path.join(fx.dir, 'out-dir');
+      await mkdir(target);
+      const args = [
+        'probe',
+        `localhost:${server.port}`,
+        '--connect-to',
+        '127.0.0.1',
+        '--ca',
+        fx.files.ca!,
+      ];
+      const run = await runCli([...args, '--alpn', 'http/1.1', '--output', target]);
+      assert.equal(run.code, 2, run.output);
+      assert.match(run.output, /^tlsflight: cannot write .*out-dir/m);
+      assert.deepEqual(await temps(fx.dir), []);
+    },
+  );
 });
 
 /** Encrypted PKCS#8 key, PKCS#12 bundle, passphrase files and an output path. */

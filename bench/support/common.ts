@@ -41,7 +41,10 @@ export async function benchPki(): Promise<{
 /** How a bounded child run ended (stdout, stderr, exit code, wall time in ms). */
 export type RunOutput = ChildRun;
 
-/** Runs a command to completion (SIGKILL after `timeoutMs`, 120 s by default), with optional stdin. */
+/**
+ * Runs a command to completion (SIGKILL after `timeoutMs`, 120 s by default), with optional
+ * stdin.
+ */
 export function run(
   cmd: string,
   args: string[],

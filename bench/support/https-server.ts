@@ -3,7 +3,8 @@
  * `PORT n`, staples a fresh OCSP response, answers after `delayMs`, and on SIGTERM prints the
  * most requests it held at once (`MAX_IN_FLIGHT n`) and exits.
  *
- * Usage: node https-server.js '{"cert":"chain.pem","key":"key.pem","staple":"staple.der","delayMs":0}'
+ * Usage:
+ *   node https-server.js '{"cert":"chain.pem","key":"key.pem","staple":"staple.der","delayMs":0}'
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';

@@ -15,7 +15,9 @@ export function stapledOnSomeTerminators(report: Report): Note | null {
   return {
     id: 'faq.staples-on-some-terminators',
     severity: 'warn',
-    text: `Only ${mixed.with.length} of ${total} terminators staple (missing on ${mixed.without.join(', ')}): clients that land there still stall on OCSP.`,
+    text:
+      `Only ${mixed.with.length} of ${total} terminators staple (missing on ` +
+      `${mixed.without.join(', ')}): clients that land there still stall on OCSP.`,
     mitigation:
       'Enable stapling in the shared terminator configuration, then re-probe every address.',
     measured: true,
@@ -68,14 +70,18 @@ export function resumptionDroppedAfterCertChange(before: Report, after: Report):
     : 'the certificate was replaced';
   const issued = after.resumption?.offered !== 'none';
   const cause = issued
-    ? 'tickets are still issued but no longer accepted: the ticket keys changed with the deploy (or are not shared)'
+    ? 'tickets are still issued but no longer accepted: the ticket keys changed with the deploy ' +
+      '(or are not shared)'
     : 'tickets are no longer issued';
   return {
     id: 'faq.resumption-dropped-after-cert-change',
     severity: 'warn',
-    text: `Resumption fell from ${resumptionText(before)} to ${resumptionText(after)} after ${what}: ${cause}.`,
+    text:
+      `Resumption fell from ${resumptionText(before)} to ${resumptionText(after)} after ` +
+      `${what}: ${cause}.`,
     mitigation:
-      'Keep session ticket keys in a file shared by every terminator and outside the certificate deploy.',
+      'Keep session ticket keys in a file shared by every terminator and outside the certificate ' +
+      'deploy.',
     measured: true,
   };
 }

@@ -8,7 +8,8 @@ const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
 /** The advice as terminal text. */
 export function renderAdviceText(a: Advice, color = false): string {
   const lines = [
-    `tlsflight advice  ${a.target}  shape ${a.shape}  at RTT ${a.rttMs} ms  (report ${a.reportStartedAt})`,
+    `tlsflight advice  ${a.target}  shape ${a.shape}  at RTT ${a.rttMs} ms  (report ` +
+      `${a.reportStartedAt})`,
   ];
   lines.push('', 'Change first');
   if (a.change.length === 0)
@@ -78,7 +79,8 @@ export function renderAdviceMarkdown(a: Advice): string {
     );
     for (const [n, i] of a.change.entries()) {
       lines.push(
-        `| ${n + 1} | ${ICON[i.severity]} | ${cell(i.control)} | ${cell(i.evidence)} | ${cell(i.action)} | ${cell(describeSaving(i.saving))} |`,
+        `| ${n + 1} | ${ICON[i.severity]} | ${cell(i.control)} | ${cell(i.evidence)} | ` +
+          `${cell(i.action)} | ${cell(describeSaving(i.saving))} |`,
       );
     }
   }
@@ -88,7 +90,8 @@ export function renderAdviceMarkdown(a: Advice): string {
     lines.push('| Control | Measured | Worth |', '|---|---|---|');
     for (const i of a.right)
       lines.push(
-        `| ${cell(i.control)} | ${cell(i.evidence)} | ${i.saving ? cell(describeSaving(i.saving)) : '-'} |`,
+        `| ${cell(i.control)} | ${cell(i.evidence)} | ` +
+          `${i.saving ? cell(describeSaving(i.saving)) : '-'} |`,
       );
   }
   lines.push(
@@ -120,7 +123,8 @@ function noteMarkdown(title: string, items: string[]): string[] {
 /** The rotation window as Markdown lines. */
 export function renderRotationMarkdown(r: RotationAssessment): string[] {
   return [
-    `**Client certificate rotation**: ${r.state}, window ${r.windowOpens ? `opens ${day(r.windowOpens)}` : 'open at report time'}`,
+    `**Client certificate rotation**: ${r.state}, window ` +
+      `${r.windowOpens ? `opens ${day(r.windowOpens)}` : 'open at report time'}`,
     '',
     '| | Certificate | Verdict | Date |',
     '|---|---|---|---|',

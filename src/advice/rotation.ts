@@ -95,8 +95,10 @@ function rotationFindings(
       finding(
         'rotation.gap',
         'warn',
-        `The old client certificate ${old.subject} expires on ${day(old.notAfter)}, before the two-trust window opens (${day(gapOpens)}).`,
-        'Between those dates neither certificate works: clients are locked out unless the new one is trusted and valid sooner.',
+        `The old client certificate ${old.subject} expires on ${day(old.notAfter)}, before the ` +
+          `two-trust window opens (${day(gapOpens)}).`,
+        'Between those dates neither certificate works: clients are locked out unless the new ' +
+          'one is trusted and valid sooner.',
         { ...detail, windowOpens: gapOpens },
       ),
     );
@@ -115,7 +117,8 @@ function stateFinding(
       'rotation.window-open',
       'ok',
       `Two-trust window open: old ${old.subject} and new ${newer.subject} are both accepted.`,
-      `Clients can switch to the new certificate any time before the old one expires on ${day(old.notAfter)}.`,
+      `Clients can switch to the new certificate any time before the old one expires on ` +
+        `${day(old.notAfter)}.`,
       detail,
     );
   }
@@ -126,7 +129,8 @@ function stateFinding(
       'rotation.not-ready',
       'warn',
       `Rotation not ready: the new client certificate ${newer.subject} ${how(newer)}${listed}.`,
-      'Clients switched to it now would be refused: trust its issuer on the server first, keeping the old one.',
+      'Clients switched to it now would be refused: trust its issuer on the server first, ' +
+        'keeping the old one.',
       detail,
     );
   }
@@ -134,7 +138,8 @@ function stateFinding(
     return finding(
       'rotation.old-retired',
       'info',
-      `Only the new client certificate ${newer.subject} is accepted; the old ${old.subject} ${how(old)}.`,
+      `Only the new client certificate ${newer.subject} is accepted; the old ${old.subject} ` +
+        `${how(old)}.`,
       'Clients still on the old certificate fail; expected once every client has switched.',
       detail,
     );

@@ -100,7 +100,10 @@ export const WATCH_OUTS: readonly WatchOutRule[] = [
     mitigation: 'Issue client certificates for hours or days, renewed automatically by the mesh.' },
 ];
 
-/** Below this resumption rate (percent, from the pool's chain of attempts) resumption needs work. */
+/**
+ * Below this resumption rate (percent, from the pool's chain of attempts) resumption needs
+ * work.
+ */
 export const MIN_RESUMPTION_RATE = 90;
 
 /** Client certificates valid this many more days count as long-lived. */
@@ -178,7 +181,8 @@ function resumption(r: Report): Check {
   }
   if (s.resumed) {
     return right(
-      `Resumed with ${s.mechanism} on the next connection (TLS ${s.appconnectFullMs} ms full, ${s.appconnectResumedMs} ms resumed).`,
+      `Resumed with ${s.mechanism} on the next connection (TLS ${s.appconnectFullMs} ms full, ` +
+        `${s.appconnectResumedMs} ms resumed).`,
     );
   }
   if (s.offered === 'none') return change('No session ticket or session ID was issued.');
@@ -201,7 +205,8 @@ function stapling(r: Report): Check {
   if (mixed) {
     const total = mixed.with.length + mixed.without.length;
     return change(
-      `Stapled on ${mixed.with.length} of ${total} terminators; not on ${mixed.without.join(', ')}.`,
+      `Stapled on ${mixed.with.length} of ${total} terminators; not on ` +
+        `${mixed.without.join(', ')}.`,
     );
   }
   if (s.state === 'good') {
@@ -233,7 +238,8 @@ function chainSize(r: Report): Check {
   const extra = extraWindowRoundTrips(r) ?? 0;
   if (extra > 0)
     return change(
-      `The first server flight overflows the ~14.6 KB initial window (Certificate message ${bytes} B): ${rtt(extra)} more.`,
+      `The first server flight overflows the ~14.6 KB initial window (Certificate message ` +
+        `${bytes} B): ${rtt(extra)} more.`,
     );
   if (c.rootIncluded)
     return change(`The root is sent needlessly (${rootBytes(r)} B of ${bytes} B).`);

@@ -111,7 +111,8 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     for (const run of RUNS) {
       const e = lab.endpoint(run.endpoint);
       process.stderr.write(
-        `tlsflight demo: probing ${run.endpoint} (${e.spec.about})${run.clientCert ? ' with the demo client certificate' : ''}\n`,
+        `tlsflight demo: probing ${run.endpoint} ` +
+          `(${e.spec.about})${run.clientCert ? ' with the demo client certificate' : ''}\n`,
       );
       rows.push({ run, report: await probe(lab, e, run) });
     }

@@ -24,7 +24,8 @@ export async function probeCommand(
   _cmd: Command,
 ): Promise<number> {
   const report = await probeTarget(target, flags);
-  // Rotation findings join the report; --shape advice is a section after it (JSON stays the report).
+  // Rotation findings join the report; --shape advice is a section after it
+  // (JSON stays the report).
   const advice = probeAdvice(report, flags);
   await writeOutputFile(flags, renderJson(report));
   process.stdout.write(renderReport(report, flags) + advice.section);

@@ -15,7 +15,9 @@ export function leafChanges(a: Report, b: Report): Change[] {
   const x = a.chain?.certificates[0];
   const y = b.chain?.certificates[0];
   if (!x || !y || x.sha256 === y.sha256) return [];
-  const dates = `serial ${x.serialNumber} → ${y.serialNumber}, notAfter ${day(x.notAfter)} → ${day(y.notAfter)}`;
+  const dates =
+    `serial ${x.serialNumber} → ${y.serialNumber}, notAfter ${day(x.notAfter)} → ` +
+    `${day(y.notAfter)}`;
   const lost = x.subjectAltNames.filter((n) => !y.subjectAltNames.includes(n));
   const sans = lost.length ? `; SANs dropped: ${lost.join(', ')}` : '';
   if (x.spkiSha256 === y.spkiSha256) {
@@ -38,8 +40,10 @@ export function leafChanges(a: Report, b: Report): Change[] {
     change(
       'leaf-new-key',
       dropped || lost.length ? 'warn' : 'info',
-      `Leaf and key replaced (key ${short(x.spkiSha256)} → ${short(y.spkiSha256)}, ${dates})${sans}; resumption before: ${before}, after: ${after}.`,
-      'Clients pinning the old key fail; tickets issued before the switch may stop resuming, so returning clients pay a full handshake.',
+      `Leaf and key replaced (key ${short(x.spkiSha256)} → ${short(y.spkiSha256)}, ` +
+        `${dates})${sans}; resumption before: ${before}, after: ${after}.`,
+      'Clients pinning the old key fail; tickets issued before the switch may stop resuming, so ' +
+        'returning clients pay a full handshake.',
       'Publish the new key pin before the switch; keep session ticket keys across the deploy.',
       before,
       after,
@@ -52,7 +56,9 @@ function intermediates(c: ChainInfo | null): CertificateInfo[] {
   return c?.certificates.slice(1).filter((x) => !x.selfSigned) ?? [];
 }
 
-/** Intermediate swapped (new issuer of the leaf) or cross-signed (same name and key, new issuer). */
+/**
+ * Intermediate swapped (new issuer of the leaf) or cross-signed (same name and key, new issuer).
+ */
 export function issuerChanges(a: Report, b: Report): Change[] {
   const before = intermediates(a.chain);
   const after = intermediates(b.chain);
@@ -74,9 +80,12 @@ function crossSigned(old: CertificateInfo, now: CertificateInfo): Change {
   return change(
     'intermediate-cross-signed',
     'warn',
-    `Intermediate ${now.subject} is now issued by ${now.issuer} (was ${old.issuer}): same name and key, cross-signed.`,
-    'Clients build the path to a different root: older trust stores (old Android, Java, embedded devices) may not have it.',
-    "Check the new root is in your oldest clients' trust stores; keep serving the old path until they have it.",
+    `Intermediate ${now.subject} is now issued by ${now.issuer} (was ${old.issuer}): same name ` +
+      `and key, cross-signed.`,
+    'Clients build the path to a different root: older trust stores (old Android, Java, embedded ' +
+      'devices) may not have it.',
+    "Check the new root is in your oldest clients' trust stores; keep serving the old path until " +
+      'they have it.',
     old.issuer,
     now.issuer,
   );
@@ -86,8 +95,10 @@ function reissued(old: CertificateInfo, now: CertificateInfo): Change {
   return change(
     'intermediate-swapped',
     'info',
-    `Intermediate ${now.subject} re-issued by the same ${now.issuer} (notAfter ${day(old.notAfter)} → ${day(now.notAfter)}).`,
-    'Nothing changes for clients that trust the issuer; pins on the intermediate certificate itself break.',
+    `Intermediate ${now.subject} re-issued by the same ${now.issuer} (notAfter ` +
+      `${day(old.notAfter)} → ${day(now.notAfter)}).`,
+    'Nothing changes for clients that trust the issuer; pins on the intermediate certificate ' +
+      'itself break.',
     'Pin keys, not certificates.',
     old.sha256,
     now.sha256,
@@ -108,8 +119,10 @@ function swapped(
     'intermediate-swapped',
     'warn',
     `Intermediate swapped: the leaf's issuer changed from ${leafA} to ${leafB}${roots}.`,
-    'Clients pinning the old intermediate fail; older trust stores may not chain the new issuer to a root they hold.',
-    "Check the new issuer chains to roots in your oldest clients' stores; update intermediate pins before the switch.",
+    'Clients pinning the old intermediate fail; older trust stores may not chain the new issuer ' +
+      'to a root they hold.',
+    "Check the new issuer chains to roots in your oldest clients' stores; update intermediate " +
+      'pins before the switch.',
     leafA,
     leafB,
   );
@@ -123,7 +136,9 @@ function certBytes(c: ChainInfo): number {
   return c.certificates.reduce((n, x) => n + x.bytes, 0);
 }
 
-/** Chain length or bytes changed; a Certificate message crossing the initial window costs an RTT. */
+/**
+ * Chain length or bytes changed; a Certificate message crossing the initial window costs an RTT.
+ */
 export function chainSizeChanges(a: Report, b: Report): Change[] {
   if (!a.chain || !b.chain) return [];
   const [n1, n2] = [a.chain.certificates.length, b.chain.certificates.length];
@@ -133,8 +148,10 @@ export function chainSizeChanges(a: Report, b: Report): Change[] {
   if (n1 === n2 && Math.abs(b2 - b1) < CHAIN_BYTES_STEP && !crossed) return [];
   const grew = b2 > b1;
   const impact = crossed
-    ? `The Certificate message (${m2} B) now overflows the ~14.6 KB initial window: one more round trip per full handshake.`
-    : `${Math.abs(b2 - b1)} B ${grew ? 'more' : 'less'} per full handshake; no round trip changes while under ~14.6 KB.`;
+    ? `The Certificate message (${m2} B) now overflows the ~14.6 KB initial window: one more ` +
+      `round trip per full handshake.`
+    : `${Math.abs(b2 - b1)} B ${grew ? 'more' : 'less'} per full handshake; no round trip ` +
+      `changes while under ~14.6 KB.`;
   return [
     change(
       'chain-size',
@@ -181,7 +198,8 @@ export function chainHealthChanges(a: Report, b: Report): Change[] {
         : change(
             'chain-health',
             key === 'orderCorrect' ? 'warn' : 'fail',
-            `The chain is no longer ${what}${key === 'trusted' && b.chain.trustError ? ` (${b.chain.trustError})` : ''}.`,
+            `The chain is no longer ${what}` +
+              `${key === 'trusted' && b.chain.trustError ? ` (${b.chain.trustError})` : ''}.`,
             'Some or all clients now fail the handshake.',
             'Roll back or fix the served chain before clients cache failures.',
             'yes',

@@ -17,7 +17,8 @@ export function caListChanges(a: Report, b: Report): Change[] {
     removed.length ? `removed ${removed.join('; ')}` : null,
   ].filter(Boolean);
   const impact = removed.length
-    ? 'Clients pick their certificate from this list: holders of certificates from a removed CA stop offering them and are refused.'
+    ? 'Clients pick their certificate from this list: holders of certificates from a removed CA ' +
+      'stop offering them and are refused.'
     : 'Certificates from the added CA now work: the first half of a two-trust rotation.';
   const mitigation = removed.length
     ? 'Remove an old client CA only after every client has switched; re-add it if some have not.'

@@ -20,7 +20,8 @@ export function checkReportVersion(report: { reportVersion?: unknown }, label: s
   if (typeof v !== 'string' || major(v) !== major(REPORT_VERSION)) {
     throw new TlsflightError(
       'BAD_REPORT',
-      `${label}: reportVersion ${JSON.stringify(v ?? null)} is not supported (this tlsflight reads ${major(REPORT_VERSION)}.x)`,
+      `${label}: reportVersion ${JSON.stringify(v ?? null)} is not supported (this tlsflight ` +
+        `reads ${major(REPORT_VERSION)}.x)`,
     );
   }
 }
@@ -111,7 +112,9 @@ function staplesDifferByTerminator(a: Report, b: Report): Note | null {
   return {
     id: 'faq.staples-on-some-terminators',
     severity: 'warn',
-    text: `${good.target.address} staples but ${bad.target.address} does not (${bad.stapling?.state}): clients that land there still stall on OCSP.`,
+    text:
+      `${good.target.address} staples but ${bad.target.address} does not ` +
+      `(${bad.stapling?.state}): clients that land there still stall on OCSP.`,
     mitigation: 'Enable stapling on every terminator of the name, then probe each address again.',
     measured: true,
   };

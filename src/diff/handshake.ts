@@ -27,7 +27,8 @@ const STAPLE_IMPACT: Record<StaplingState, string> = {
   'not-applicable': 'The leaf names no responder: nothing to staple and nothing to fetch.',
   'not-requested': 'This probe did not ask for a staple: compare reports made with the same flags.',
   missing:
-    'Clients that check revocation ask the responder themselves: about 2 more round trips, or a soft-fail.',
+    'Clients that check revocation ask the responder themselves: about 2 more round trips, or a ' +
+    'soft-fail.',
   unknown: 'The responder does not know the certificate: strict clients refuse it.',
   invalid:
     'The staple cannot be trusted: strict clients refuse it, others ignore it and stall on OCSP.',
@@ -69,8 +70,10 @@ function stapleSource(x: StaplingInfo, y: StaplingInfo): Change[] {
       'staple',
       y.delegationValid === false ? 'fail' : 'info',
       `Staple source changed: ${parts.join(', ')}.`,
-      'Clients verify the staple against a different signer: a bad delegation makes strict clients refuse it.',
-      'Check the delegated responder has EKU OCSPSigning, is issued by the CA, and is not near expiry.',
+      'Clients verify the staple against a different signer: a bad delegation makes strict ' +
+        'clients refuse it.',
+      'Check the delegated responder has EKU OCSPSigning, is issued by the CA, and is not near ' +
+        'expiry.',
       `${x.signer} ${x.responderUrl}`,
       `${y.signer} ${y.responderUrl}`,
     ),
@@ -105,7 +108,8 @@ function stapleFreshness(x: StaplingInfo, y: StaplingInfo): Change[] {
       change(
         'staple',
         'warn',
-        `The same staple is still served with ${hours(Math.max(0, left))} left of ${hours(p2)}: it is not being refreshed.`,
+        `The same staple is still served with ${hours(Math.max(0, left))} left of ${hours(p2)}: ` +
+          `it is not being refreshed.`,
         'When nextUpdate passes, clients treat the staple as invalid and stall on OCSP or refuse.',
         'Check the server can reach its responder and refreshes staples well before nextUpdate.',
         x.thisUpdate,
@@ -136,7 +140,8 @@ export function ticketChanges(a: Report, b: Report): Change[] {
           ? `Clients returning after ${h2} s pay a full handshake.`
           : 'Returning clients can resume for longer.',
         shorter
-          ? 'Keep the lifetime at least as long as typical revisit gaps (hours), rotating keys within it.'
+          ? 'Keep the lifetime at least as long as typical revisit gaps (hours), rotating keys ' +
+              'within it.'
           : 'None needed.',
         `${h1} s`,
         `${h2} s`,
@@ -209,7 +214,8 @@ export function protocolChanges(a: Report, b: Report): Change[] {
       change(
         'group',
         hrr ? 'warn' : 'info',
-        `Key exchange ${x.group}${x.helloRetryRequest ? ' after HelloRetryRequest' : ''} → ${y.group}${y.helloRetryRequest ? ' after HelloRetryRequest' : ''}.`,
+        `Key exchange ${x.group}${x.helloRetryRequest ? ' after HelloRetryRequest' : ''} → ` +
+          `${y.group}${y.helloRetryRequest ? ' after HelloRetryRequest' : ''}.`,
         hrr
           ? "One extra round trip: the server no longer accepts the client's first key share."
           : 'No round trip change.',

@@ -27,7 +27,8 @@ export function renderDiffMarkdown(d: ReportDiff): string {
   const lines = [
     `### tlsflight diff: \`${d.new.target}\``,
     '',
-    `Old snapshot ${d.old.startedAt}${d.old.address ? ` (${d.old.address})` : ''}, new ${d.new.startedAt}${d.new.address ? ` (${d.new.address})` : ''}.`,
+    `Old snapshot ${d.old.startedAt}${d.old.address ? ` (${d.old.address})` : ''}, new ` +
+      `${d.new.startedAt}${d.new.address ? ` (${d.new.address})` : ''}.`,
     '',
   ];
   if (d.changes.length === 0) lines.push('No change in the rows of the rotation matrix.');
@@ -35,7 +36,8 @@ export function renderDiffMarkdown(d: ReportDiff): string {
     lines.push('| | Change | What changed | User impact | Mitigation |', '|---|---|---|---|---|');
     for (const c of d.changes) {
       lines.push(
-        `| ${ICON[c.severity]} | ${CHANGE_LABEL[c.class]} | ${cell(c.title)} | ${cell(c.impact)} | ${cell(c.mitigation)} |`,
+        `| ${ICON[c.severity]} | ${CHANGE_LABEL[c.class]} | ${cell(c.title)} | ${cell(c.impact)} ` +
+          `| ${cell(c.mitigation)} |`,
       );
     }
   }

@@ -46,7 +46,9 @@ export async function basePki(dir: string | undefined): Promise<LabPki> {
   return rebase(fresh, cas);
 }
 
-/** Re-issues every non-CA member of `fresh` under the loaded CA that stands where its issuer was. */
+/**
+ * Re-issues every non-CA member of `fresh` under the loaded CA that stands where its issuer was.
+ */
 async function rebase(fresh: LabPki, cas: Record<CaName, IssuedCert>): Promise<LabPki> {
   const out: Record<string, IssuedCert> = { ...fresh, ...cas };
   for (const [name, cert] of Object.entries(fresh)) {

@@ -86,7 +86,8 @@ export async function startOpenSslTerminator(
   if (missing.length) {
     throw new TlsflightError(
       'BAD_OPTION',
-      `lab endpoint ${spec.name}: tickets off on TLS 1.3 runs openssl s_server, which cannot do ${missing.join(', ')}`,
+      `lab endpoint ${spec.name}: tickets off on TLS 1.3 runs openssl s_server, which cannot do ` +
+        `${missing.join(', ')}`,
     );
   }
   const child = spawn('openssl', await argsFor(spec, m, dir), { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -60,8 +60,11 @@ export function flightFindings(model: FlightModel): Finding[] {
     finding(
       'flights.initial-window',
       'warn',
-      `The server's first handshake flight is ${model.firstServerFlightBytes} B, beyond the ${INITIAL_WINDOW_BYTES} B initial congestion window (${INITIAL_WINDOW_SEGMENTS} × ${SEGMENT_BYTES} B).`,
-      `The server waits for the client's ACKs before sending the rest: +${extra} RTT on every full handshake (${extra * 300} ms at 300 ms).`,
+      `The server's first handshake flight is ${model.firstServerFlightBytes} B, beyond the ` +
+        `${INITIAL_WINDOW_BYTES} B initial congestion window (${INITIAL_WINDOW_SEGMENTS} × ` +
+        `${SEGMENT_BYTES} B).`,
+      `The server waits for the client's ACKs before sending the rest: +${extra} RTT on every ` +
+        `full handshake (${extra * 300} ms at 300 ms).`,
       { bytes: model.firstServerFlightBytes, extraRoundTrips: extra },
     ),
   ];

@@ -4,7 +4,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, TlsflightError } from '../errors.js';
 
-/** Writes PEM files into `dir` (created 0700); private keys get mode 0600. Returns name → path. */
+/**
+ * Writes PEM files into `dir` (created 0700); private keys get mode 0600. Returns name → path.
+ */
 export async function writePem(
   dir: string,
   files: Record<string, string>,

@@ -141,7 +141,10 @@ export function roundTripsOf(o: ConnectionOutcome): number | null {
 export function failureOf(o: ConnectionOutcome, member: PoolMember): string | null {
   if (!o.failure) return null;
   const where = `${member.ip}:${member.port}`;
-  return `${o.failure.stage === 'connect' ? 'cannot connect to' : 'handshake failed with'} ${where}: ${o.failure.message}`;
+  return (
+    `${o.failure.stage === 'connect' ? 'cannot connect to' : 'handshake failed with'} ` +
+    `${where}: ${o.failure.message}`
+  );
 }
 
 /** The median of the non-null values, or null. */

@@ -62,7 +62,8 @@ const COLUMNS: Record<PoolColumn, ColumnSpec> = {
     serves: (v, one) => `${s3(one, 'serve')} ${v === 'incomplete' ? 'an' : 'a'} ${v} chain`,
     severity: 'fail',
     impact:
-      'Clients without the intermediate cached fail on those addresses only: an intermittent failure.',
+      'Clients without the intermediate cached fail on those addresses only: an intermittent ' +
+      'failure.',
   },
   chainOrder: {
     value: (r) => (r.chainOrderCorrect === false ? 'out of order' : 'in order'),
@@ -80,7 +81,8 @@ const COLUMNS: Record<PoolColumn, ColumnSpec> = {
       `${s3(one, 'send')} ${v === 'missing' ? 'no OCSP staple' : `a ${v} staple`}`,
     severity: 'warn',
     impact:
-      'Clients that land there pay their own OCSP side trip (or stall on a slow responder) before the first request; which clients do is up to the load balancer.',
+      'Clients that land there pay their own OCSP side trip (or stall on a slow responder) ' +
+      'before the first request; which clients do is up to the load balancer.',
   },
   tlsVersions: {
     value: (r) => r.tlsVersions.join(' + ') || 'none',
@@ -152,7 +154,10 @@ export function compareAddresses(rows: PoolAddressRow[]): {
   return { inconsistencies, findings };
 }
 
-/** Sides by value: healthy values first (the reference the faults are counted against), then largest. */
+/**
+ * Sides by value: healthy values first (the reference the faults are counted against), then
+ * largest.
+ */
 function sidesOf(rows: PoolAddressRow[], spec: ColumnSpec): PoolInconsistency['sides'] {
   const byValue = new Map<string, string[]>();
   for (const r of rows) {
@@ -176,7 +181,10 @@ function describe(
   const parts = others.map(
     (side) => familySide(side, rows, spec) ?? countedSide(side, rows.length, spec),
   );
-  return `${parts.join('; ')}; ${spec.phrase(reference!.value)} on ${reference!.addresses.join(', ')}`;
+  return (
+    `${parts.join('; ')}; ${spec.phrase(reference!.value)} on ` +
+    `${reference!.addresses.join(', ')}`
+  );
 }
 
 function countedSide(

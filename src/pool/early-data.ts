@@ -121,7 +121,8 @@ function earlyFindings(r: EarlyDataResult): Finding[] {
         'pool.early-data-accepted',
         severity,
         `0-RTT early data was accepted by ${r.address} (${r.request} sent as early data).`,
-        `Saves one round trip on resumption, but early data can be replayed by anyone who captured it: only idempotent requests belong there; ${route}.`,
+        `Saves one round trip on resumption, but early data can be replayed by anyone who ` +
+          `captured it: only idempotent requests belong there; ${route}.`,
         detail,
       ),
     ];
@@ -132,7 +133,8 @@ function earlyFindings(r: EarlyDataResult): Finding[] {
         'pool.early-data-rejected',
         'info',
         `Tickets advertise early data but ${r.address} rejected it.`,
-        'Clients that send 0-RTT pay the round trip anyway and resend the request after the handshake.',
+        'Clients that send 0-RTT pay the round trip anyway and resend the request after the ' +
+          'handshake.',
         detail,
       ),
     ];

@@ -106,14 +106,23 @@ function explain(rate: ResumptionRate, links: ResumptionLink[]): string {
     case 'no tickets issued':
       return `${head}: no tickets issued, so every connection is a full handshake.`;
     case 'tickets issued but never accepted':
-      return `${head}: tickets issued but never accepted (${rate.ticketsOnFull} issued; keys rotated or not kept?).`;
+      return (
+        `${head}: tickets issued but never accepted (${rate.ticketsOnFull} issued; keys ` +
+        `rotated or not kept?).`
+      );
     case 'no new ticket issued on a resumed handshake':
-      return `${head}: no new ticket issued on a resumed handshake (${rate.ticketsOnResumed} on ${rate.resumed} resumed), so every second connection is full.`;
+      return (
+        `${head}: no new ticket issued on a resumed handshake (${rate.ticketsOnResumed} on ` +
+        `${rate.resumed} resumed), so every second connection is full.`
+      );
     case 'tickets accepted only by some terminators': {
       const where = [
         ...new Set(links.filter((l) => l.offered && !l.resumed && !l.error).map((l) => l.address)),
       ];
-      return `${head}: tickets accepted only by some terminators (offers rejected on ${where.join(', ')}).`;
+      return (
+        `${head}: tickets accepted only by some terminators (offers rejected on ` +
+        `${where.join(', ')}).`
+      );
     }
   }
 }
@@ -143,7 +152,8 @@ function rateFinding(rate: ResumptionRate): Finding {
     'pool.resumption-shortfall',
     'warn',
     `Resumption: ${rate.explanation}`,
-    `Each miss costs a returning client a full handshake${saved}: the certificate flight and its verification again.`,
+    `Each miss costs a returning client a full handshake${saved}: the certificate flight and its ` +
+      `verification again.`,
     detail,
   );
 }

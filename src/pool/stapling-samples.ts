@@ -47,14 +47,16 @@ async function sample(
 
 function sampleFindings(s: AddressSamples): Finding[] {
   const detail = { address: s.address, samples: s.samples, stapled: s.stapled, good: s.good };
-  const title = `${s.address}: stapled ${s.stapled} of ${s.samples} full handshakes (${s.good} good).`;
+  const title =
+    `${s.address}: stapled ${s.stapled} of ${s.samples} full handshakes (${s.good} ` + `good).`;
   if (s.stapled > 0 && s.stapled < s.samples) {
     return [
       finding(
         'pool.stapling-intermittent',
         'warn',
         title,
-        'Stapling comes and goes (a staple fetched lazily per worker?): the unlucky clients pay their own OCSP side trip.',
+        'Stapling comes and goes (a staple fetched lazily per worker?): the unlucky clients pay ' +
+          'their own OCSP side trip.',
         detail,
       ),
     ];

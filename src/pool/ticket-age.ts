@@ -79,7 +79,8 @@ const AGE_FINDINGS: Partial<Record<TicketAgeResult['verdict'], [string, Severity
   'rejected-before-lifetime': [
     'pool.ticket-age-rejected',
     'warn',
-    'Ticket keys changed before the advertised lifetime (a reload regenerating keys?): returning clients pay a full handshake.',
+    'Ticket keys changed before the advertised lifetime (a reload regenerating keys?): returning ' +
+      'clients pay a full handshake.',
   ],
   'rejected-after-lifetime': [
     'pool.ticket-age-expired',

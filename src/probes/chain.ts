@@ -111,7 +111,8 @@ function chainFindings(chain: ChainInfo, certs: ParsedCertificate[], input: Chai
         'chain.extra-root',
         'info',
         'The server sends a self-signed root certificate that clients already hold.',
-        'Every first handshake carries the extra bytes for nothing; it can push the flight past the initial window.',
+        'Every first handshake carries the extra bytes for nothing; it can push the flight past ' +
+          'the initial window.',
         {
           bytes: chain.certificates
             .filter((c) => c.index > 0 && c.selfSigned)
@@ -175,7 +176,8 @@ function missingIntermediate(caIssuerUrls: string[]): Finding {
     'fail',
     'The chain sent does not reach a trusted root: an intermediate is missing.',
     aia
-      ? `Clients that fetch it via AIA (${aia}) pay an extra DNS+TCP+HTTP trip; Node, curl and most API clients fail.`
+      ? `Clients that fetch it via AIA (${aia}) pay an extra DNS+TCP+HTTP trip; Node, curl and ` +
+          `most API clients fail.`
       : 'The leaf names no caIssuers URL, so no client can repair the chain: connections fail.',
     { caIssuers: aia ?? null },
   );

@@ -66,7 +66,10 @@ export function verdictOf(
   return { verdict: 'inconclusive', where: null, alert: null, httpStatus: null };
 }
 
-/** Node's error codes name the alert: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED → certificate_required. */
+/**
+ * Node's error codes name the alert: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED →
+ * certificate_required.
+ */
 function alertFromCode(code: string | null | undefined): string | null {
   const m = /^ERR_SSL_(?:TLSV13_|SSLV3_|TLSV1_)?ALERT_(.+)$/.exec(code ?? '');
   return m ? m[1]!.toLowerCase() : null;
@@ -145,7 +148,8 @@ function clientAuthFindings(
         'client-auth.required',
         'info',
         `The server requires a client certificate${how}.`,
-        'Clients without one are refused; the extra Certificate and CertificateVerify add bytes but no round trip.',
+        'Clients without one are refused; the extra Certificate and CertificateVerify add bytes ' +
+          'but no round trip.',
         { cas: info.acceptableCAs.length, alert: anon.alert },
       ),
     );
@@ -181,8 +185,10 @@ function offeredFindings(v: ClientCertVerdict, now: Date): Finding[] {
       finding(
         'client-auth.rejected',
         'fail',
-        `Client certificate ${v.subject} was rejected (${v.where}${v.alert ? `: ${v.alert}` : ''}${v.httpStatus ? `: HTTP ${v.httpStatus}` : ''}).`,
-        'Every request with this certificate fails; in TLS 1.3 the failure shows only after the handshake.',
+        `Client certificate ${v.subject} was rejected (${v.where}${v.alert ? `: ${v.alert}` : ''}` +
+          `${v.httpStatus ? `: HTTP ${v.httpStatus}` : ''}).`,
+        'Every request with this certificate fails; in TLS 1.3 the failure shows only after the ' +
+          'handshake.',
         detail,
       ),
     );

@@ -122,11 +122,16 @@ function pkcs12Problem(text: string, f: CheckedFile): Problem | null {
   if (!f.pkcs12) return null;
   if (/unsupported|RC2|legacy/i.test(text)) {
     // Two steps: piped, `pkcs12 -export` reads stdin for the key first and misses the cert.
-    const reexport = `openssl pkcs12 -legacy -in ${f.file} -nodes -out plain.pem && openssl pkcs12 -export -in plain.pem -out new.p12`;
-    const how = `re-export it ('${reexport}', then delete plain.pem) or run with NODE_OPTIONS=--openssl-legacy-provider`;
+    const reexport =
+      `openssl pkcs12 -legacy -in ${f.file} -nodes -out plain.pem && openssl ` +
+      `pkcs12 -export -in plain.pem -out new.p12`;
+    const how =
+      `re-export it ('${reexport}', then delete plain.pem) or run with ` +
+      `NODE_OPTIONS=--openssl-legacy-provider`;
     return [
       'LEGACY_PKCS12',
-      `cannot load ${f.file}: it uses legacy encryption (RC2/3DES) that OpenSSL 3 refuses by default; ${how} (${text})`,
+      `cannot load ${f.file}: it uses legacy encryption (RC2/3DES) that OpenSSL 3 refuses by ` +
+        `default; ${how} (${text})`,
     ];
   }
   if (/wrong tag|too long|not enough data/i.test(text)) {

@@ -80,7 +80,8 @@ function handshakeFindings(h: HandshakeInfo, o: ConnectionOutcome): Finding[] {
         'handshake.hello-retry',
         'warn',
         `The server answered with a HelloRetryRequest (asked for ${h.group ?? 'another group'}).`,
-        'One extra round trip before the handshake proper: prefer X25519 first in the server group list.',
+        'One extra round trip before the handshake proper: prefer X25519 first in the server ' +
+          'group list.',
       ),
     );
   }

@@ -234,7 +234,9 @@ function costDetail(t: OcspSideTrip): Finding['detail'] {
 
 function judge(t: OcspSideTrip): Finding {
   if (t.error) return invalid(t);
-  const cost = `${t.ms} ms (DNS ${t.phases.dns}, connect ${t.phases.connect}, response ${t.phases.response})`;
+  const cost =
+    `${t.ms} ms (DNS ${t.phases.dns}, connect ${t.phases.connect}, response ` +
+    `${t.phases.response})`;
   if (t.certStatus === 'revoked') {
     return finding(
       'side-trip.revoked',
@@ -257,7 +259,8 @@ function judge(t: OcspSideTrip): Finding {
     'side-trip.cost',
     'info',
     `The OCSP side trip took ${cost} and answered good.`,
-    'That is what a revocation-checking client pays before its first request; a staple would save it.',
+    'That is what a revocation-checking client pays before its first request; a staple would ' +
+      'save it.',
     costDetail(t),
   );
 }
@@ -278,7 +281,8 @@ function unreachable(t: OcspSideTrip, m: Marks): Finding {
     silent ? 'side-trip.silent' : 'side-trip.unreachable',
     'warn',
     `OCSP ${m.error} (${t.url}).`,
-    'A revocation-checking client without a staple stalls this long before its first request, then soft-fails.',
+    'A revocation-checking client without a staple stalls this long before its first request, ' +
+      'then soft-fails.',
     costDetail(t),
   );
 }

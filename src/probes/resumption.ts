@@ -103,8 +103,10 @@ function resumptionFindings(info: ResumptionInfo, version: string | null): Findi
       finding(
         'resumption.untested',
         'info',
-        `${info.ticketsAfterFull.length} ticket(s) were issued, but the client kept no session to offer, so acceptance was not tested.`,
-        'Unknown whether returning clients resume; a very large certificate can stop some clients from storing the session.',
+        `${info.ticketsAfterFull.length} ticket(s) were issued, but the client kept no session ` +
+          `to offer, so acceptance was not tested.`,
+        'Unknown whether returning clients resume; a very large certificate can stop some ' +
+          'clients from storing the session.',
       ),
     );
   } else if (info.offered === 'none') {
@@ -138,7 +140,8 @@ function resumptionFindings(info: ResumptionInfo, version: string | null): Findi
         'resumption.not-accepted',
         'warn',
         `${what} on the next connection.`,
-        'Returning clients pay a full handshake although the server promised a shortcut (rotating or unshared ticket keys?).',
+        'Returning clients pay a full handshake although the server promised a shortcut ' +
+          '(rotating or unshared ticket keys?).',
       ),
     );
   }
@@ -168,7 +171,8 @@ function resumptionFindings(info: ResumptionInfo, version: string | null): Findi
         'resumption.early-data-advertised',
         'info',
         'Tickets advertise 0-RTT early data (max_early_data > 0).',
-        'Saves one RTT on resumption, but early data can be replayed: only idempotent requests belong there.',
+        'Saves one RTT on resumption, but early data can be replayed: only idempotent requests ' +
+          'belong there.',
       ),
     );
   }

@@ -20,7 +20,8 @@ export interface StaplingInput {
 }
 
 const SIDE_TRIP =
-  'a client that checks revocation pays its own OCSP side trip (DNS + TCP + HTTP, about 2 RTT to the responder) before the first request';
+  'a client that checks revocation pays its own OCSP side trip (DNS + TCP + HTTP, about 2 RTT to ' +
+  'the responder) before the first request';
 
 /** Analyses the staple of one full handshake. */
 export function analyzeStapling(input: StaplingInput): {
@@ -70,7 +71,8 @@ function missing(stapling: StaplingInfo, input: StaplingInput) {
       'stapling.not-applicable',
       'info',
       'No staple, and the leaf names no OCSP responder: stapling does not apply.',
-      'No OCSP side trip is possible, so none is paid; revocation relies on CRLs or short lifetimes.',
+      'No OCSP side trip is possible, so none is paid; revocation relies on CRLs or short ' +
+        'lifetimes.',
     );
     return { stapling, findings: [f] };
   }

@@ -7,7 +7,8 @@ import { matrixVerdict, POOL_COLUMNS, poolRowCells, rateDetail } from './pool-te
 export function poolMarkdown(pool: PoolInfo): string[] {
   const omitted = pool.omitted.length ? `, ${pool.omitted.length} omitted (--pool-max)` : '';
   const out = [
-    `**Pool**: ${pool.addresses.length} address(es) from ${pool.source}${omitted}, SNI ${pool.sni ?? 'none'}`,
+    `**Pool**: ${pool.addresses.length} address(es) from ${pool.source}${omitted}, SNI ` +
+      `${pool.sni ?? 'none'}`,
     '',
     `| ${POOL_COLUMNS.join(' | ')} |`,
     `|${'---|'.repeat(POOL_COLUMNS.length)}`,

@@ -21,7 +21,8 @@ export function flightMarkdown(f: FlightModel, report: Report): string[] {
     '|---|---|---|---|---|',
     `| ${r.tcp} | ${r.tls ?? '-'} | ${r.http ?? '-'} | ${r.extra} | **${r.total ?? '-'}** |`,
     '',
-    `In RTT: dns ${num(p.dns, 2)}, tcp ${num(p.tcp, 2)}, tls ${num(p.tls, 2)}, server ${num(p.server, 2)}${window ? `; ${window}` : ''}.`,
+    `In RTT: dns ${num(p.dns, 2)}, tcp ${num(p.tcp, 2)}, tls ${num(p.tls, 2)}, server ` +
+      `${num(p.server, 2)}${window ? `; ${window}` : ''}.`,
   ];
 }
 
@@ -31,7 +32,8 @@ export function whatIfMarkdown(rows: WhatIfRow[]): string[] {
   const rtts = g.rtts.map((r) => `${r} ms`);
   const rule = (n: number) => `|${'---|'.repeat(n)}`;
   const out = [
-    '**What-if**: round trips × RTT of a visit (TCP + TLS + one request), in ms; no DNS, no server time',
+    '**What-if**: round trips × RTT of a visit (TCP + TLS + one request), in ms; no DNS, no ' +
+      'server time',
     '',
     `| Visit | RT | ${rtts.join(' | ')} |`,
     rule(2 + rtts.length),
@@ -42,7 +44,8 @@ export function whatIfMarkdown(rows: WhatIfRow[]): string[] {
   if (g.controls.length) {
     out.push(
       '',
-      `| Control | RT with ↔ without | RT saved | ${rtts.map((r) => `saves at ${r}`).join(' | ')} | Endpoint |`,
+      `| Control | RT with ↔ without | RT saved | ` +
+        `${rtts.map((r) => `saves at ${r}`).join(' | ')} | Endpoint |`,
       rule(4 + rtts.length),
     );
   }

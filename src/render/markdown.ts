@@ -74,7 +74,8 @@ function clientAuthMarkdown(c: ClientAuthInfo): string[] {
       v.verdict === 'accepted' ? ICON.ok : v.verdict === 'rejected' ? ICON.fail : ICON.warn;
     const listed = v.issuerListed === null ? '-' : v.issuerListed ? 'yes' : 'no';
     out.push(
-      `| ${icon} | ${cell(v.subject)} | ${cell(v.source)} | ${v.verdict} | ${cell(rejectedWhere(v) ?? '-')} | ${listed} |`,
+      `| ${icon} | ${cell(v.subject)} | ${cell(v.source)} | ${v.verdict} | ` +
+        `${cell(rejectedWhere(v) ?? '-')} | ${listed} |`,
     );
   }
   return out;

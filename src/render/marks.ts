@@ -5,7 +5,12 @@ import type { Severity } from '../report/model.js';
 const CODES: Record<Severity, number> = { ok: 32, info: 36, warn: 33, fail: 31 };
 
 /** The icon a severity shows in Markdown (GitHub renders these in PR comments). */
-export const ICON: Record<Severity, string> = { ok: '✅', info: 'ℹ️', warn: '⚠️', fail: '❌' };
+export const ICON: Record<Severity, string> = {
+  ok: '✅',
+  info: 'ℹ️',
+  warn: '⚠️',
+  fail: '❌',
+};
 
 /** `WARN`, `OK  `...: the severity as a four-column terminal label, coloured when asked. */
 export function severityLabel(severity: Severity, color: boolean): string {

@@ -133,7 +133,9 @@ export function rateDetail(r: ResumptionRate): string {
   const b = r.benefit;
   const rt =
     b.roundTripsFull === null ? '' : ` (${b.roundTripsFull} vs ${dash(b.roundTripsResumed)} RT)`;
-  const tickets = `tickets ${r.ticketsOnFull} on ${r.fullHandshakes} full, ${r.ticketsOnResumed} on ${r.resumed} resumed`;
+  const tickets =
+    `tickets ${r.ticketsOnFull} on ${r.fullHandshakes} full, ${r.ticketsOnResumed} ` +
+    `on ${r.resumed} resumed`;
   return `${tickets}; TLS ${dash(b.tlsMsFull)} ms full vs ${dash(b.tlsMsResumed)} ms resumed${rt}`;
 }
 

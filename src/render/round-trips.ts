@@ -31,7 +31,10 @@ export function rttSentence(f: FlightModel, report: Report): string {
       (tcp ?? 0) < f.rttMs
         ? 'answered at once: a userland delay or a TCP-terminating middlebox'
         : 'slowed by something else than the path: a lost SYN or local load';
-    return `RTT ${num(f.rttMs)} ms from the TLS flight spacing (TCP connect took ${num(tcp)} ms, ${why})`;
+    return (
+      `RTT ${num(f.rttMs)} ms from the TLS flight spacing (TCP connect took ${num(tcp)} ms, ` +
+      `${why})`
+    );
   }
   return `RTT ${num(f.rttMs)} ms from TCP connect (agrees with the TLS flight spacing)`;
 }
@@ -40,7 +43,8 @@ export function rttSentence(f: FlightModel, report: Report): string {
 export function windowSentence(f: FlightModel): string | null {
   if (f.firstServerFlightBytes === null) return null;
   return f.exceedsInitialWindow
-    ? `first server flight ${f.firstServerFlightBytes} B exceeds the ${INITIAL_WINDOW_BYTES} B initial window (+${f.roundTrips.extra} RTT)`
+    ? `first server flight ${f.firstServerFlightBytes} B exceeds the ${INITIAL_WINDOW_BYTES} B ` +
+        `initial window (+${f.roundTrips.extra} RTT)`
     : `first server flight ${f.firstServerFlightBytes} B fits the initial window`;
 }
 
@@ -49,14 +53,18 @@ function flightLines(f: FlightModel, report: Report): string[] {
   const p = f.phasesInRtt;
   const window = windowSentence(f);
   return [
-    `Round trips  tcp ${r.tcp} + tls ${r.tls ?? '-'} + http ${r.http ?? '-'} + extra ${r.extra} = ${r.total ?? '-'}${window ? `; ${window}` : ''}`,
+    `Round trips  tcp ${r.tcp} + tls ${r.tls ?? '-'} + http ${r.http ?? '-'} + extra ${r.extra} ` +
+      `= ${r.total ?? '-'}${window ? `; ${window}` : ''}`,
     `             ${rttSentence(f, report)}`,
-    `             in RTT: dns ${num(p.dns, 2)} | tcp ${num(p.tcp, 2)} | tls ${num(p.tls, 2)} | server ${num(p.server, 2)}`,
+    `             in RTT: dns ${num(p.dns, 2)} | tcp ${num(p.tcp, 2)} | tls ${num(p.tls, 2)} | ` +
+      `server ${num(p.server, 2)}`,
   ];
 }
 
 function sideTripLine(t: OcspSideTrip): string {
-  const phases = `dns ${num(t.phases.dns)} | connect ${num(t.phases.connect)} | response ${num(t.phases.response)}`;
+  const phases =
+    `dns ${num(t.phases.dns)} | connect ${num(t.phases.connect)} | response ` +
+    `${num(t.phases.response)}`;
   const verdict = t.error
     ? t.error
     : `certStatus ${t.certStatus ?? '-'}, signature ${t.signatureValid ? 'valid' : 'INVALID'}`;
@@ -110,19 +118,22 @@ export function whatIfGrid(rows: WhatIfRow[]): WhatIfGrid {
 
 /** Why a TLS 1.3 endpoint's resumption saves no round trip. */
 export const TLS13_RESUMPTION_NOTE =
-  'TLS 1.3 resumes in 1 RTT like a full handshake: resumption saves the Certificate flight and its checks, not a round trip; 0-RTT would.';
+  'TLS 1.3 resumes in 1 RTT like a full handshake: resumption saves the Certificate flight and ' +
+  'its checks, not a round trip; 0-RTT would.';
 
 const cell = (text: string, width = 10) => text.padStart(width);
 
 function whatIfTable(rows: WhatIfRow[], paint: Paint): string[] {
   const grid = whatIfGrid(rows);
   const line = (label: string, trips: string, rt: string, cells: string[], note = '') =>
-    `  ${label.padEnd(32)}${trips.padEnd(9)}${cell(rt, 4)}${cells.join('')}${note ? `  ${note}` : ''}`;
+    `  ${label.padEnd(32)}${trips.padEnd(9)}${cell(rt, 4)}` +
+    `${cells.join('')}${note ? `  ${note}` : ''}`;
   const header = grid.rtts.map((r) => cell(`${r} ms`));
   const out = [
     paint(
       'bold',
-      'What-if      round trips × RTT of a visit: TCP + TLS + one request (no DNS, no server time)',
+      'What-if      round trips × RTT of a visit: TCP + TLS + one request (no DNS, no server ' +
+        'time)',
     ),
     paint('dim', line('visit', '', 'RT', header)),
   ];

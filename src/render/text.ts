@@ -66,15 +66,18 @@ function timing(r: Report): string[] {
   const t = r.timing!;
   const d = t.durations;
   return [
-    `Timing (ms)  namelookup ${ms(t.namelookup)}  connect ${ms(t.connect)}  appconnect ${ms(t.appconnect)}  starttransfer ${ms(t.starttransfer)}  total ${ms(t.total)}`,
-    `             dns ${ms(d.dns)} | tcp ${ms(d.tcp)} | tls ${ms(d.tls)} | server ${ms(d.server)} | transfer ${ms(d.transfer)}`,
+    `Timing (ms)  namelookup ${ms(t.namelookup)}  connect ${ms(t.connect)}  appconnect ` +
+      `${ms(t.appconnect)}  starttransfer ${ms(t.starttransfer)}  total ${ms(t.total)}`,
+    `             dns ${ms(d.dns)} | tcp ${ms(d.tcp)} | tls ${ms(d.tls)} | server ` +
+      `${ms(d.server)} | transfer ${ms(d.transfer)}`,
   ];
 }
 
 function handshake(r: Report, verbose: boolean): string[] {
   const h = r.handshake!;
   const out = [
-    `Handshake    ${h.version ?? 'failed'}  ${h.cipher ?? '-'}  group ${h.group ?? '-'}  ALPN ${h.alpn ?? 'none'}  HelloRetryRequest ${yes(h.helloRetryRequest)}`,
+    `Handshake    ${h.version ?? 'failed'}  ${h.cipher ?? '-'}  group ${h.group ?? '-'}  ALPN ` +
+      `${h.alpn ?? 'none'}  HelloRetryRequest ${yes(h.helloRetryRequest)}`,
   ];
   if (h.error) out.push(`             error: ${h.error}`);
   if (!verbose) return out;
@@ -82,7 +85,8 @@ function handshake(r: Report, verbose: boolean): string[] {
   for (const f of h.flights) {
     const arrow = f.from === 'client' ? 'C → S' : 'S → C';
     out.push(
-      `  ${ms(f.start).padStart(8)} ms  ${arrow}  ${String(f.bytes).padStart(6)} B  ${f.messages.join(', ')}`,
+      `  ${ms(f.start).padStart(8)} ms  ${arrow}  ${String(f.bytes).padStart(6)} B  ` +
+        `${f.messages.join(', ')}`,
     );
   }
   return out;
@@ -96,17 +100,23 @@ function chain(r: Report): string[] {
       : `, Certificate message ${c.certificateMessageBytes} B`;
   const out = [`Chain        ${c.certificates.length} sent${bytes}`];
   for (const cert of c.certificates) {
-    const key = `${cert.key.type}${cert.key.curve ? ` ${cert.key.curve}` : ''}${cert.key.bits ? ` ${cert.key.bits}` : ''}`;
+    const key =
+      `${cert.key.type}${cert.key.curve ? ` ${cert.key.curve}` : ''}` +
+      `${cert.key.bits ? ` ${cert.key.bits}` : ''}`;
     out.push(
       `  #${cert.index} ${cert.subject}  [${key}, ${cert.signatureAlgorithm}, ${cert.bytes} B]`,
     );
     out.push(
-      `     issuer ${cert.issuer}  notAfter ${cert.notAfter.slice(0, 10)}  serial ${cert.serialNumber}`,
+      `     issuer ${cert.issuer}  notAfter ${cert.notAfter.slice(0, 10)}  serial ` +
+        `${cert.serialNumber}`,
     );
     if (cert.subjectAltNames.length) out.push(`     SAN ${cert.subjectAltNames.join(', ')}`);
   }
   out.push(
-    `  order ${yes(c.orderCorrect, 'ok', 'WRONG')} · complete ${yes(c.complete)} · extra root ${yes(c.rootIncluded)} · hostname ${yes(c.hostnameMatches, 'ok', 'MISMATCH')} · trusted ${yes(c.trusted)}${c.trustError ? ` (${c.trustError})` : ''} · leaf ${c.leafDaysLeft} days left`,
+    `  order ${yes(c.orderCorrect, 'ok', 'WRONG')} · complete ${yes(c.complete)} · extra root ` +
+      `${yes(c.rootIncluded)} · hostname ${yes(c.hostnameMatches, 'ok', 'MISMATCH')} · ` +
+      `trusted ${yes(c.trusted)}${c.trustError ? ` (${c.trustError})` : ''} · leaf ` +
+      `${c.leafDaysLeft} days left`,
   );
   return out;
 }
@@ -116,18 +126,26 @@ function stapling(r: Report): string {
   if (!s.received)
     return `OCSP staple  ${s.state}${s.responderUrl ? ` (responder ${s.responderUrl})` : ''}`;
   const left = s.secondsLeft === null ? '' : `, ${stapleWindow(s.ageSeconds, s.secondsLeft)}`;
-  return `OCSP staple  ${s.state}: certStatus ${s.certStatus ?? '-'}, signer ${s.signer ?? '-'}, signature ${yes(s.signatureValid, 'valid', 'INVALID')}, CertID ${yes(s.certIdMatches, 'matches', 'MISMATCH')}, thisUpdate ${s.thisUpdate ?? '-'}, nextUpdate ${s.nextUpdate ?? '-'}${left}, ${s.bytes} B${s.error ? ` (${s.error})` : ''}`;
+  return (
+    `OCSP staple  ${s.state}: certStatus ${s.certStatus ?? '-'}, signer ${s.signer ?? '-'}, ` +
+    `signature ${yes(s.signatureValid, 'valid', 'INVALID')}, CertID ` +
+    `${yes(s.certIdMatches, 'matches', 'MISMATCH')}, thisUpdate ${s.thisUpdate ?? '-'}, ` +
+    `nextUpdate ${s.nextUpdate ?? '-'}${left}, ${s.bytes} B${s.error ? ` (${s.error})` : ''}`
+  );
 }
 
 function resumption(r: Report): string {
   const s = r.resumption!;
   const t = s.ticketsAfterFull;
   const hint = t[0]?.lifetimeHintSeconds;
-  const tickets = `${t.length} ticket(s) after the full handshake${hint !== undefined ? ` (lifetime ${hint} s, first +${ms(t[0]!.arrivedAfterMs)} ms)` : ''}`;
+  const tickets =
+    `${t.length} ticket(s) after the full handshake` +
+    `${hint !== undefined ? ` (lifetime ${hint} s, first +${ms(t[0]!.arrivedAfterMs)} ms)` : ''}`;
   const result =
     s.resumed === null ? 'not tried' : s.resumed ? `resumed via ${s.mechanism}` : 'NOT resumed';
   const second = s.resumed ? 'resumed' : 'on the second connection';
-  const times = `TLS ${ms(s.appconnectFullMs)} ms full vs ${ms(s.appconnectResumedMs)} ms ${second}`;
+  const times =
+    `TLS ${ms(s.appconnectFullMs)} ms full vs ${ms(s.appconnectResumedMs)} ms ` + `${second}`;
   const id =
     s.sessionIdResumed === null
       ? ''
@@ -143,7 +161,8 @@ function clientAuth(r: Report): string[] {
   for (const v of c.offered) {
     const where = rejectedWhere(v);
     out.push(
-      `  ${v.source}: ${v.subject} → ${v.verdict}${where ? ` (${where})` : ''}; issuer listed ${yes(v.issuerListed)}`,
+      `  ${v.source}: ${v.subject} → ${v.verdict}${where ? ` (${where})` : ''}; issuer listed ` +
+        `${yes(v.issuerListed)}`,
     );
   }
   return out;
@@ -152,7 +171,9 @@ function clientAuth(r: Report): string[] {
 /** Where a client certificate was turned away, with the alert or HTTP status; null if not. */
 export function rejectedWhere(v: ClientCertVerdict): string | null {
   if (!v.where) return null;
-  return `${v.where}${v.alert ? `: ${v.alert}` : ''}${v.httpStatus ? `: HTTP ${v.httpStatus}` : ''}`;
+  return (
+    `${v.where}${v.alert ? `: ${v.alert}` : ''}` + `${v.httpStatus ? `: HTTP ${v.httpStatus}` : ''}`
+  );
 }
 
 function http(r: Report): string {
@@ -161,7 +182,10 @@ function http(r: Report): string {
   const alt = h.altSvc
     ? `Alt-Svc ${h.altSvc}${h.http3Advertised ? ' (HTTP/3 advertised)' : ''}`
     : 'no Alt-Svc';
-  return `HTTP         ${h.protocol} ${h.status} ${h.statusText ?? ''}  server ${h.server ?? '-'}  ${alt}`;
+  return (
+    `HTTP         ${h.protocol} ${h.status} ${h.statusText ?? ''}  server ` +
+    `${h.server ?? '-'}  ${alt}`
+  );
 }
 
 function findings(list: Finding[], p: Paint): string[] {

@@ -33,7 +33,9 @@ export interface PoolAddressRow {
   staple: PoolStaple | null;
   /** Version negotiated when offering the probe's versions. */
   tlsVersion: string | null;
-  /** Versions that completed a handshake (TLSv1.2 is tried on its own for the session-ID matrix). */
+  /**
+   * Versions that completed a handshake (TLSv1.2 is tried on its own for the session-ID matrix).
+   */
   tlsVersions: string[];
   alpn: string | null;
   /** NewSessionTicket messages after the full handshake. */

@@ -50,7 +50,10 @@ export function summaryLine(s: ScanSummary): string {
   const seconds = (s.durationMs / 1000).toFixed(1);
   const counts = `${b.ok} ok, ${b.info} info, ${b.warn} warn, ${b.fail} fail`;
   const noun = s.targets === 1 ? 'target' : 'targets';
-  return `scanned ${s.targets} ${noun} in ${seconds} s: ${counts} (${s.unreachable} unreachable), ${s.errors} errors`;
+  return (
+    `scanned ${s.targets} ${noun} in ${seconds} s: ${counts} (${s.unreachable} ` +
+    `unreachable), ${s.errors} errors`
+  );
 }
 
 /** The one-line progress shown on a TTY; `fraction` when the list's size is known. */
@@ -58,5 +61,8 @@ export function progressLine(s: ScanSummary, active: number, fraction: number | 
   const rate = s.durationMs > 0 ? (s.targets / s.durationMs) * 1000 : 0;
   const done = fraction === null ? '' : `${Math.min(100, Math.floor(fraction * 100))}% `;
   const b = s.bySeverity;
-  return `${done}${s.targets} done, ${active} in flight, ${rate.toFixed(1)}/s | ok ${b.ok} info ${b.info} warn ${b.warn} fail ${b.fail} errors ${s.errors}`;
+  return (
+    `${done}${s.targets} done, ${active} in flight, ${rate.toFixed(1)}/s | ok ${b.ok} info ` +
+    `${b.info} warn ${b.warn} fail ${b.fail} errors ${s.errors}`
+  );
 }
